@@ -1,0 +1,140 @@
+"""``lakehouse`` command line: thin commands over the runner and the library."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+from lakehouse.cli.options import load, project_options
+from lakehouse.errors import LakehouseError
+
+# Command groups contributed by subpackages: each module exposes a click command `command`.
+_COMMAND_MODULES: list[str] = [
+    "lakehouse.cli.listen",
+    "lakehouse.cli.catalog",
+    "lakehouse.cli.package", "lakehouse.cli.submit",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, envvar="LAKEHOUSE_DEBUG", help="Show tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Only print results and errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """Lake-house ETL on Spark for AWS: landing -> raw -> curated (Delta) -> exportable.
+
+    \b
+    Quickstart:
+      lakehouse sample nycflights13      # drop the sample data into the landing zone
+      lakehouse run                      # ingest, curate and export everything
+    """
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+    for noisy in ("py4j", "botocore", "urllib3", "great_expectations"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@cli.command()
+@project_options
+@click.option("--dataset", "datasets", multiple=True, metavar="NAME",
+              help="Dataset or export to run (repeatable; default: all).")
+@click.option("--stage", type=click.Choice(["ingest", "curate", "export", "all"]), default="all",
+              show_default=True, help="Stage to run; `all` runs ingest, curate, export in order.")
+@click.option("--run-id", default=None, help="Run id (default: generated). Re-using one is idempotent.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, run_id: str | None,
+        as_json: bool) -> None:
+    """Run the pipeline locally.
+
+    \b
+    Examples:
+      lakehouse run                                  # everything
+      lakehouse run --dataset flights --stage ingest
+      lakehouse run --env dev --dataset weather
+    """
+    from lakehouse.runner import run_pipeline
+
+    project = load(conf_dir, env)
+    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id)  # type: ignore[arg-type]
+    click.echo(summary.to_json() if as_json else summary.render())
+
+
+@cli.group()
+def sample() -> None:
+    """Sample data sets for trying the pipeline."""
+
+
+@sample.command("nycflights13")
+@project_options
+@click.option("--months", default="1-12", show_default=True,
+              help="Months of flights to deliver, e.g. 1-3 or 1,2,7.")
+@click.option("--max-rows", type=int, default=None, help="Keep at most this many rows per file.")
+def sample_nycflights13(conf_dir: str, env: str | None, months: str, max_rows: int | None) -> None:
+    """Write nycflights13 (flights by month, weather, planes, airports) as CSV into landing.
+
+    \b
+    Example:
+      lakehouse sample nycflights13 --months 1-2 --max-rows 1000
+    """
+    from lakehouse.sample import write_nycflights13
+
+    project = load(conf_dir, env)
+    landing = project.zone_uri("landing")
+    written = write_nycflights13(landing, months=_parse_months(months), max_rows_per_file=max_rows,
+                                 on_file=lambda rel, n: click.echo(f"  {rel:<34} {n:>8,} rows", err=True))
+    total = sum(n for _, n in written)
+    click.echo(f"wrote {len(written)} files, {total:,} rows to {landing}")
+
+
+def _parse_months(text: str) -> list[int]:
+    months: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            months.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise click.BadParameter(f"expected months like 1-12 or 1,3, got {text!r}") from None
+    return sorted(months)
+
+
+def _register() -> None:
+    for module_name in _COMMAND_MODULES:
+        command = importlib.import_module(module_name).command
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: LakehouseErrors become short messages and exit codes."""
+    debug = "--debug" in sys.argv or os.environ.get("LAKEHOUSE_DEBUG")
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LakehouseError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc}\n"
+                   "  hint: re-run with --debug for the traceback", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

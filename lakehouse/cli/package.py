@@ -1,0 +1,42 @@
+"""``lakehouse package``: build the deployable artifact set (thin; see runtimes.packaging)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("package")
+@click.option("--out", "out_dir", default="dist", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the artifact set (emptied first).")
+@click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project root holding pyproject.toml, lakehouse/, jobs/ and conf/.")
+@click.option("--skip-deps-archive", is_flag=True,
+              help="Do not build the packed venv (needed only by EMR Serverless / EMR).")
+@click.option("--deps-requirement", "deps_requirements", multiple=True, metavar="REQ",
+              help="Install REQ into the venv instead of the library's requirements (repeatable).")
+@click.option("--pip-arg", "pip_args", multiple=True, metavar="ARG",
+              help="Extra `pip install` argument for the venv, e.g. --pip-arg=--no-index.")
+@click.option("--python", "python", default=None, metavar="PATH",
+              help="Interpreter for the venv; must match the cluster's Python.")
+def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
+            deps_requirements: tuple[str, ...], pip_args: tuple[str, ...],
+            python: str | None) -> None:
+    """Build the wheel, job scripts, conf zip, requirements and venv archive, with a manifest.
+
+    \b
+    Examples:
+      lakehouse package                       # everything into dist/
+      lakehouse package --skip-deps-archive   # Glue / EMR without the venv
+    """
+    from lakehouse.runtimes.packaging import build_package
+
+    click.echo("building the artifact set...", err=True)
+    built = build_package(Path(project_dir), Path(out_dir), deps_archive=not skip_deps_archive,
+                          deps_requirements=list(deps_requirements) or None,
+                          pip_args=pip_args, python=python)
+    for item in sorted(built.artifacts, key=lambda a: a.path):
+        click.echo(f"  {item.role:<12} {item.path:<48} {item.size:>12,} B  {item.sha256[:12]}")
+    click.echo(f"lakehouse {built.version}: {len(built.artifacts)} files, "
+               f"manifest {built.root / 'manifest.json'}")

@@ -1,0 +1,136 @@
+"""Load ``conf/`` into a validated :class:`Project` (no Spark).
+
+``conf/lake.yaml`` holds the base settings and ``profiles:``; the selected profile (``--env``)
+is deep-merged over the base. ``${env:VAR}`` references are resolved after the merge, so an
+unused profile may name variables that are not set.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from lakehouse.config.envvars import MissingEnvVar, resolve_env
+from lakehouse.config.errors import format_validation_error
+from lakehouse.config.key_globs import check_dataset_globs
+from lakehouse.config.models import DatasetConfig, ExportConfig, LakeConfig
+from lakehouse.config.project import Project
+from lakehouse.errors import ConfigError
+
+DEFAULT_CONF_DIR = "conf"
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_conf_dir() -> Path:
+    return Path(os.environ.get("LAKEHOUSE_CONF", DEFAULT_CONF_DIR))
+
+
+def load_project(conf_dir: str | Path | None = None, env: str | None = None) -> Project:
+    """Read and validate ``conf_dir`` (default ``$LAKEHOUSE_CONF`` or ``./conf``)."""
+    conf = Path(conf_dir) if conf_dir else default_conf_dir()
+    if not conf.is_dir():
+        raise ConfigError(str(conf), ["configuration folder not found"],
+                          hint="run from the project root or pass --conf DIR")
+    lake_file = conf / "lake.yaml"
+    raw = _read_yaml(lake_file, required=True)
+    profile = env or os.environ.get("LAKEHOUSE_ENV") or raw.get("default_profile") or "local"
+    merged = _apply_profile(lake_file, raw, profile)
+    lake = _validate(LakeConfig, merged, lake_file)
+    datasets = _load_folder(conf / "datasets", DatasetConfig)
+    check_dataset_globs(str(conf / "datasets"), datasets)
+    exports = _load_folder(conf / "exports", ExportConfig)
+    _check_exports(conf / "exports", exports, datasets)
+    project_dir = conf.resolve().parent
+    return Project(lake=lake, datasets=datasets, exports=exports,
+                   conf_dir=conf.resolve(), project_dir=project_dir)
+
+
+def _read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ConfigError(str(path), ["file not found"], hint="create it or pass --conf DIR")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), [f"{where}not valid YAML ({problem})"]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), [f"expected a mapping at the top level, got {type(data).__name__}"])
+    return data
+
+
+def _apply_profile(path: Path, raw: dict[str, Any], profile: str) -> dict[str, Any]:
+    base = {k: v for k, v in raw.items() if k not in ("profiles", "default_profile")}
+    profiles = raw.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        raise ConfigError(str(path), ["profiles: expected a mapping of profile name to settings"])
+    if profile not in profiles and profile != "local":
+        close = difflib.get_close_matches(profile, list(profiles), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known profiles: {sorted(profiles)}"
+        raise ConfigError(str(path), [f"profiles.{profile}: no such profile"], hint=hint)
+    overlay = profiles.get(profile) or {}
+    if not isinstance(overlay, dict):
+        raise ConfigError(str(path), [f"profiles.{profile}: expected a mapping"])
+    merged = _deep_merge(base, overlay)
+    merged["profile"] = profile
+    try:
+        resolved = resolve_env(merged)
+    except MissingEnvVar as exc:
+        raise ConfigError(str(path), [str(exc)],
+                          hint=f"export {exc.var}=... or give a default: ${{env:{exc.var}:-value}}") from None
+    return resolved  # type: ignore[return-value]
+
+
+def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(path), format_validation_error(exc, model)) from None
+
+
+def _load_folder(folder: Path, model: type[M]) -> dict[str, M]:
+    items: dict[str, M] = {}
+    seen: dict[str, Path] = {}
+    if not folder.is_dir():
+        return items
+    for path in sorted(folder.glob("*.y*ml")):
+        data = _read_yaml(path, required=True)
+        item = _validate(model, data, path)
+        name = item.name  # type: ignore[attr-defined]
+        if name in seen:
+            raise ConfigError(str(path), [f"name: {name!r} is already defined in {seen[name]}"])
+        seen[name] = path
+        items[name] = item
+    return items
+
+
+def _check_exports(folder: Path, exports: dict[str, ExportConfig],
+                   datasets: dict[str, DatasetConfig]) -> None:
+    for export in exports.values():
+        for name in export.inputs:
+            if name not in datasets:
+                close = difflib.get_close_matches(name, list(datasets), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"datasets: {sorted(datasets)}"
+                raise ConfigError(str(folder / f"{export.name}.yaml"),
+                                  [f"inputs: unknown dataset {name!r}"], hint=hint)

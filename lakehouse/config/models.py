@@ -1,0 +1,212 @@
+"""Typed configuration models: ``conf/lake.yaml``, ``conf/datasets/*.yaml``, ``conf/exports/*.yaml``.
+
+Spark-free. Every model forbids unknown keys so typos are caught with a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lakehouse.config.quality import GateRules
+from lakehouse.config.runtimes import RuntimesSection
+from lakehouse.config.triggers import TriggersSection
+from lakehouse.config.types import normalize_type
+
+ZONES = ("landing", "raw", "curated", "quarantine", "exportable")
+Zone = Literal["landing", "raw", "curated", "quarantine", "exportable"]
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{what} {value!r} must be lower case letters, digits and '_', starting with a letter"
+            " (at most 64 characters)"
+        )
+    return value
+
+
+# --------------------------------------------------------------------------- lake.yaml
+class LakeSection(StrictModel):
+    """Where the zones live. ``root`` is a path or URI; zones default to ``{root}/{zone}``."""
+
+    root: str = "./.lake"
+    zones: dict[Zone, str] = Field(default_factory=dict)
+    runs: str | None = None
+
+
+class CatalogSection(StrictModel):
+    """Which catalog backend registers tables, and how databases are named."""
+
+    backend: Literal["local", "glue"] = "local"
+    database_pattern: str = "{domain}_{zone}"
+    domain: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    catalog_id: str | None = None
+
+    @field_validator("database_pattern")
+    @classmethod
+    def _pattern_has_zone(cls, value: str) -> str:
+        if "{zone}" not in value:
+            raise ValueError("must contain '{zone}' so each zone gets its own database")
+        return value
+
+
+class TablesSection(StrictModel):
+    """Delta write path and commit lock."""
+
+    backend: Literal["auto", "portable", "native"] = "auto"
+    lock: Literal["auto", "file", "dynamodb"] = "auto"
+    lock_table: str | None = None
+    lock_timeout_seconds: float = Field(default=300.0, gt=0)
+
+
+class SparkSection(StrictModel):
+    """Settings for the local SparkSession (clusters bring their own)."""
+
+    master: str = "local[2]"
+    shuffle_partitions: int = Field(default=4, ge=1)
+    driver_memory: str = "2g"
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
+class LakeConfig(StrictModel):
+    """The validated ``conf/lake.yaml`` after the selected profile is applied."""
+
+    project: str
+    profile: str = "local"
+    lake: LakeSection = Field(default_factory=LakeSection)
+    catalog: CatalogSection = Field(default_factory=CatalogSection)
+    tables: TablesSection = Field(default_factory=TablesSection)
+    spark: SparkSection = Field(default_factory=SparkSection)
+    runtimes: RuntimesSection = Field(default_factory=RuntimesSection)
+    triggers: TriggersSection = Field(default_factory=TriggersSection)
+
+    @field_validator("project")
+    @classmethod
+    def _valid_project(cls, value: str) -> str:
+        return _check_name(value, "project")
+
+
+# ----------------------------------------------------------------------- datasets/*.yaml
+class SourceSpec(StrictModel):
+    """How producers deliver files into the landing zone."""
+
+    format: Literal["csv", "json", "parquet"]
+    path: str
+    pattern: str = "*"
+    options: dict[str, str | int | bool] = Field(default_factory=dict)
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        clean = value.strip("/")
+        if not clean or ".." in PurePosixPath(clean).parts:
+            raise ValueError("must be a folder relative to the landing zone, e.g. 'flights'")
+        return clean
+
+    @property
+    def key_glob(self) -> str:
+        """Glob for landing keys of this dataset, relative to the landing zone."""
+        return f"{self.path}/{self.pattern}"
+
+
+class ColumnSpec(StrictModel):
+    """A declared column of the curated schema."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    source: str | None = None
+    expr: str | None = None
+    format: str | None = None
+    comment: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return _check_name(value, "column name")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        return normalize_type(value)
+
+    @model_validator(mode="after")
+    def _source_or_expr(self) -> ColumnSpec:
+        if self.source and self.expr:
+            raise ValueError(f"column {self.name!r}: give 'source' or 'expr', not both")
+        return self
+
+
+class DatasetConfig(StrictModel):
+    """One dataset contract: source, declared schema, keys, partitioning, rules."""
+
+    name: str
+    description: str = ""
+    source: SourceSpec
+    columns: list[ColumnSpec] = Field(alias="schema", min_length=1)
+    primary_key: list[str] = Field(min_length=1)
+    dedup_order: list[str] = Field(default_factory=lambda: ["_ingested_at"])
+    partition_by: list[str] = Field(default_factory=list)
+    schema_policy: Literal["additive", "strict", "permissive"] = "additive"
+    rules: GateRules = Field(default_factory=GateRules)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return _check_name(value, "dataset name")
+
+    @model_validator(mode="after")
+    def _columns_known(self) -> DatasetConfig:
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"schema declares these columns twice: {dupes}")
+        known = set(names) | {"_ingested_at", "_ingest_run_id", "_source_file", "_record_hash"}
+        for field in ("primary_key", "dedup_order", "partition_by"):
+            for col in getattr(self, field):
+                if col not in known:
+                    raise ValueError(_unknown_column(field, col, names))
+        for rule in self.rules.all():
+            for col in rule.columns() if rule.rule != "type_castable" else []:
+                if col not in known:
+                    raise ValueError(_unknown_column(f"rule {rule.name!r}", col, names))
+        return self
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _unknown_column(field: str, col: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(col, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{field} names column {col!r}, which the schema does not declare{hint}"
+
+
+# ------------------------------------------------------------------------ exports/*.yaml
+class ExportConfig(StrictModel):
+    """A consumer-ready table built from curated datasets with Spark SQL."""
+
+    name: str
+    description: str = ""
+    inputs: list[str] = Field(min_length=1)
+    sql: str
+    partition_by: list[str] = Field(default_factory=list)
+    format: Literal["parquet", "csv"] = "parquet"
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return _check_name(value, "export name")

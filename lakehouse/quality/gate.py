@@ -1,0 +1,261 @@
+"""The quality gate between two zones: one pass to split rows, one aggregation for metrics.
+
+``run_gate`` adds ONE projection to the input: an array of the names of the row-level rules
+each row violates. From it come the passing rows, the quarantined rows (with the rules,
+a readable reason, gate, run id and time) and, in a single ``agg``, every rule's failing
+count plus the dataset-level statistics. Nothing else touches the full data, so the gate
+costs one aggregation on top of the caller's two writes (the annotated rows are cached so
+those writes do not recompute the projection).
+
+Usage (the curate stage)::
+
+    outcome = run_gate(df, rules=dataset.rules, gate="raw_to_curated", dataset=dataset.name,
+                       run_id=run_id, context=GateContext(spark=spark, project=project))
+    outcome.raise_if_blocked()            # QualityGateError (exit code 3), nothing written
+    table.merge(outcome.passed, ...)
+    outcome.write_quarantine(project)     # one append to the quarantine Delta table
+    outcome.record(project)               # results table + GX Data Docs; releases the cache
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.quality import metrics as M
+from lakehouse.quality import rules as R
+from lakehouse.quality.results import RuleResult, blocked_error, row_result
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from lakehouse.config import Project
+    from lakehouse.tables.base import CommitResult
+
+FAILED = "_failed_rules"
+QUARANTINE_COLUMNS = (FAILED, "_reason", "_gate", "_run_id", "_quarantined_at")
+_ALL = "__lh_failed_all"
+
+
+@dataclass
+class GateContext:
+    """Optional inputs of a gate run.
+
+    Attributes:
+        spark: session used to read reference tables and the drift baseline.
+        project: the loaded project; with ``spark`` it locates reference tables and baselines.
+        references: DataFrames of referenced datasets by name (overrides reading curated).
+        baseline: drift baseline ``{"mean:col": value, ...}`` (default: last passed run).
+        now: the time freshness is measured against (default: now, UTC).
+        cache: cache the annotated rows so the caller's two writes reuse the projection.
+        sample_rows: failing rows kept per rule for reports (0 disables the sample query).
+    """
+
+    spark: SparkSession | None = None
+    project: Project | None = None
+    references: dict[str, DataFrame] = field(default_factory=dict)
+    baseline: Mapping[str, float] | None = None
+    now: datetime | None = None
+    cache: bool = True
+    sample_rows: int = 5
+
+
+@dataclass
+class GateOutcome:
+    """What the gate decided. ``passed`` + ``quarantined`` rows = ``total`` rows."""
+
+    dataset: str
+    gate: str
+    run_id: str | None
+    started_at: datetime
+    passed: DataFrame
+    quarantined: DataFrame
+    results: list[RuleResult]
+    total: int
+    quarantined_count: int
+    stats: dict[str, float] = field(default_factory=dict)
+    rules: list = field(default_factory=list)
+    _annotated: DataFrame | None = None
+    docs_uri: str | None = None
+
+    @property
+    def passed_count(self) -> int:
+        return self.total - self.quarantined_count
+
+    @property
+    def blocked(self) -> bool:
+        return any(r.blocking for r in self.results)
+
+    @property
+    def warnings(self) -> dict[str, int]:
+        return {r.name: r.failing for r in self.results
+                if r.severity == "warn" and r.status == "failed"}
+
+    def error(self):
+        """The :class:`QualityGateError` describing why the gate blocked."""
+        return blocked_error(self.results, dataset=self.dataset, gate=self.gate,
+                             run_id=self.run_id, docs=self.docs_uri)
+
+    def raise_if_blocked(self) -> None:
+        if self.blocked:
+            raise self.error()
+
+    def summary(self) -> dict[str, Any]:
+        """Row accounting and per-rule results, JSON-ready (for run records)."""
+        return {"dataset": self.dataset, "gate": self.gate, "run_id": self.run_id,
+                "blocked": self.blocked, "rows_in": self.total, "rows_passed": self.passed_count,
+                "rows_quarantined": self.quarantined_count, "warnings": self.warnings,
+                "results": [r.to_dict() for r in self.results]}
+
+    def write_quarantine(self, project: Project) -> CommitResult | None:
+        """Append the quarantined rows (one write) unless the gate blocked or none failed."""
+        from lakehouse.quality.store import append_quarantine
+
+        if self.blocked or not self.quarantined_count:
+            return None
+        return append_quarantine(project, self)
+
+    def record(self, project: Project, *, docs: bool = True) -> str | None:
+        """Persist results/metrics and build the GX Data Docs page; release the cache."""
+        from lakehouse.quality.store import append_results
+
+        try:
+            append_results(project, self)
+            if docs:
+                from lakehouse.quality.docs import build_docs
+
+                self.docs_uri = build_docs(project, self)
+        finally:
+            self.release()
+        return self.docs_uri
+
+    def release(self) -> None:
+        if self._annotated is not None and self._annotated.is_cached:
+            self._annotated.unpersist()
+
+
+def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | None = None,
+             context: GateContext | None = None) -> GateOutcome:
+    """Evaluate ``rules`` of ``gate`` on ``df`` in one pass; see the module docstring.
+
+    ``rules`` is a dataset's :class:`~lakehouse.config.quality.GateRules` (the gate's list is
+    picked) or a plain sequence of rule specs.
+    """
+    from pyspark.sql import functions as F
+
+    ctx = context or GateContext()
+    rule_list = list(rules.for_gate(gate) if hasattr(rules, "for_gate") else rules)
+    started = datetime.now(timezone.utc)
+    now = ctx.now or started
+    original = list(df.columns)
+
+    refs = _references(rule_list, ctx, dataset)
+    work, ref_flags = R.attach_references(df, rule_list, refs, dataset=dataset)
+    checks = {r.name: R.violation(r, ref_flags) for r in rule_list if r.level == "row"}
+    live = {name: expr for name, expr in checks.items() if expr is not None}
+    blocking_names = [r.name for r in rule_list if r.name in live and r.severity != "warn"]
+
+    flags = [F.when(expr, F.lit(name)) for name, expr in live.items()]
+    failed_all = F.filter(F.array(*flags), lambda x: x.isNotNull()) if flags \
+        else F.array().cast("array<string>")
+    annotated = work.select(*[F.col(f"`{c}`") for c in original], failed_all.alias(_ALL))
+    if ctx.cache:
+        annotated = annotated.persist()
+
+    in_blocking = F.lit(blocking_names).cast("array<string>")
+    failed = F.array_intersect(F.col(_ALL), in_blocking)
+    is_bad = F.size(failed) > 0
+    aggs = [F.count(F.lit(1)).alias("__lh_total"),
+            F.sum(is_bad.cast("int")).alias("__lh_quarantined")]
+    aggs += [F.sum(F.array_contains(F.col(_ALL), name).cast("int")).alias(f"__lh_fail:{name}")
+             for name in live]
+    aggs += M.aggregate_exprs(rule_list)
+    row = annotated.agg(*aggs).first().asDict()  # the one aggregation
+    total = int(row["__lh_total"])
+
+    results = []
+    for rule in rule_list:
+        if rule.level != "row":
+            continue
+        if rule.name not in live:
+            results.append(RuleResult(
+                name=rule.name, rule=rule.rule, severity=rule.severity, level="row", total=total,
+                status="skipped", description=f"{R.describe(rule)} (skipped: table "
+                f"{getattr(rule, 'dataset', '?')!r} is not available yet)"))
+            continue
+        results.append(row_result(rule, total=total, failing=int(row[f"__lh_fail:{rule.name}"] or 0),
+                                  description=R.describe(rule)))
+    baseline = ctx.baseline
+    if baseline is None and any(r.rule == "drift" for r in rule_list):
+        baseline = _baseline(ctx, dataset, gate)
+    results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
+    _attach_samples(annotated, results, ctx.sample_rows, original)
+
+    reasons = F.create_map(*[x for r in rule_list if r.name in live
+                             for x in (F.lit(r.name), F.lit(R.describe(r)))]) \
+        if live else F.create_map().cast("map<string,string>")
+    quarantined = annotated.where(is_bad).select(
+        *[F.col(f"`{c}`") for c in original],
+        failed.alias(FAILED),
+        F.array_join(F.transform(failed, lambda n: F.element_at(reasons, n)), "; ").alias("_reason"),
+        F.lit(gate).alias("_gate"),
+        F.lit(run_id).cast("string").alias("_run_id"),
+        F.lit(started.replace(tzinfo=None)).cast("timestamp").alias("_quarantined_at"))
+    passed = annotated.where(~is_bad).select(*[F.col(f"`{c}`") for c in original])
+    return GateOutcome(
+        dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
+        quarantined=quarantined, results=results, total=total,
+        quarantined_count=int(row["__lh_quarantined"] or 0),
+        stats=M.column_stats(row, rule_list, total), rules=rule_list, _annotated=annotated)
+
+
+def _references(rules: Sequence, ctx: GateContext, dataset: str) -> dict[str, DataFrame]:
+    wanted = {r.dataset for r in rules if r.rule == "references"}
+    refs = {k: v for k, v in ctx.references.items() if k in wanted}
+    missing = wanted - set(refs)
+    if missing and ctx.spark is not None and ctx.project is not None:
+        from lakehouse.quality.store import read_curated
+
+        for name in sorted(missing):
+            ref = read_curated(ctx.spark, ctx.project, name)
+            if ref is not None:
+                refs[name] = ref
+    return refs
+
+
+def _baseline(ctx: GateContext, dataset: str, gate: str) -> dict[str, float] | None:
+    if ctx.spark is None or ctx.project is None:
+        return None
+    from lakehouse.quality.store import load_baseline
+
+    return load_baseline(ctx.spark, ctx.project, dataset, gate)
+
+
+def _attach_samples(annotated: DataFrame, results: list[RuleResult], limit: int,
+                    columns: list[str]) -> None:
+    """Keep up to ``limit`` failing rows per failing row-level rule (one small query)."""
+    from pyspark.sql import functions as F
+
+    failing = [r for r in results if r.level == "row" and r.failing]
+    if not failing or limit <= 0:
+        return
+    rows = annotated.where(F.size(F.col(_ALL)) > 0).limit(limit * 20).collect()
+    for res in failing:
+        picked = [r for r in rows if res.name in r[_ALL]][:limit]
+        if not picked and res.blocking:
+            picked = annotated.where(F.array_contains(F.col(_ALL), res.name)).limit(limit).collect()
+        res.samples = [{c: _jsonable(r[c]) for c in columns} for r in picked]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | dict):
+        return json.loads(json.dumps(value, default=str))
+    return value

@@ -1,0 +1,137 @@
+"""Row-level rules compiled to Spark Column expressions (``True`` = the row violates the rule).
+
+Every expression is null-safe (never null) so the gate can fold them into one array of
+failed rule names in a single projection. Rules that need other rows (unique keys) use a
+window; referential rules use a flag column added by :func:`attach_references` (one
+broadcast left join per referenced table, against its distinct keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from lakehouse.errors import QualityGateError
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+REF_FLAG = "__lh_ref_{i}"
+
+
+def _c(name: str) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.col(f"`{name}`")
+
+
+def describe(rule) -> str:
+    """A one-line, human-readable statement of what ``rule`` expects."""
+    kind = rule.rule
+    col = getattr(rule, "column", None)
+    text = {
+        "not_null": lambda: f"{col} is null",
+        "type_castable": lambda: f"{col} does not cast to {rule.type}",
+        "expression": lambda: f"not ({rule.expr})",
+        "in_set": lambda: f"{col} not in {list(rule.values)[:10]}",
+        "between": lambda: f"{col} outside [{_num(rule.min)}, {_num(rule.max)}]",
+        "regex": lambda: f"{col} does not match /{rule.pattern}/",
+        "length": lambda: f"length({col}) outside [{rule.min}, {rule.max}]",
+        "unique": lambda: f"{col} is duplicated",
+        "compound_unique": lambda: f"({', '.join(rule.columns())}) is duplicated",
+        "references": lambda: f"{col} not found in {rule.dataset}.{rule.target_column}",
+    }.get(kind)
+    base = text() if text else kind
+    return f"{rule.name}: {base}"
+
+
+def _num(value) -> str:
+    if value is None:
+        return "…"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, DataFrame],
+                      *, dataset: str) -> tuple[DataFrame, dict[str, str]]:
+    """Left-join the distinct keys of each referenced table; return the df and rule->flag col.
+
+    Rules whose table is not in ``references`` are left out of the mapping (reported skipped).
+    """
+    from pyspark.sql import functions as F
+
+    flags: dict[str, str] = {}
+    for i, rule in enumerate(r for r in rules if r.rule == "references"):
+        ref = references.get(rule.dataset)
+        if ref is None:
+            continue
+        if rule.target_column not in ref.columns:
+            raise QualityGateError(
+                f"rule {rule.name!r}: table {rule.dataset!r} has no column {rule.target_column!r}",
+                hint=f"its columns are {ref.columns}; set 'ref_column'",
+                context={"dataset": dataset})
+        flag, key = REF_FLAG.format(i=i), f"__lh_ref_key_{i}"
+        keys = (ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
+                .distinct().withColumn(flag, F.lit(True)))
+        df = (df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key))
+        flags[rule.name] = flag
+    return df, flags
+
+
+def violation(rule, ref_flags: Mapping[str, str]) -> Column | None:
+    """The violation expression of a row-level ``rule`` (None when it cannot be evaluated)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    kind = rule.rule
+    col = _c(rule.column) if getattr(rule, "column", None) else None
+    present = col.isNotNull() if col is not None else None
+    if kind == "not_null":
+        expr = col.isNull()
+    elif kind == "type_castable":
+        expr = present & _cast(rule).isNull()
+    elif kind == "expression":
+        expr = ~F.coalesce(F.expr(rule.expr).cast("boolean"), F.lit(True))
+    elif kind == "in_set":
+        expr = present & ~col.isin(list(rule.values))
+    elif kind == "between":
+        expr = present & _outside(col, rule.min, rule.max)
+    elif kind == "regex":
+        expr = present & ~col.cast("string").rlike(rule.pattern)
+    elif kind == "length":
+        expr = present & _outside(F.length(col.cast("string")), rule.min, rule.max)
+    elif kind in ("unique", "compound_unique"):
+        cols = [_c(c) for c in rule.columns()]
+        all_present = F.lit(True)
+        for c in cols:
+            all_present = all_present & c.isNotNull()
+        expr = all_present & (F.count(F.lit(1)).over(Window.partitionBy(*cols)) > 1)
+    elif kind == "references":
+        flag = ref_flags.get(rule.name)
+        if flag is None:
+            return None
+        expr = present & F.col(flag).isNull()
+    else:  # a dataset-level rule
+        return None
+    return F.coalesce(expr, F.lit(False))
+
+
+def _outside(col: Column, low, high) -> Column:
+    from pyspark.sql import functions as F
+
+    out = F.lit(False)
+    if low is not None:
+        out = out | (col < F.lit(low))
+    if high is not None:
+        out = out | (col > F.lit(high))
+    return out
+
+
+def _cast(rule) -> Column:
+    from pyspark.sql import functions as F
+
+    name = f"`{rule.column}`"
+    if rule.format and rule.type in ("date", "timestamp"):
+        fmt = rule.format.replace("'", "''")
+        ts = F.expr(f"try_to_timestamp(CAST({name} AS STRING), '{fmt}')")
+        return ts.cast("date") if rule.type == "date" else ts
+    return F.expr(f"try_cast({name} AS {rule.type})")

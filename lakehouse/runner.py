@@ -1,0 +1,91 @@
+"""Run the pipeline: the one entry point the CLI, the jobs, the triggers and tests all call."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from lakehouse.config.project import Project
+from lakehouse.errors import LakehouseError, QualityGateError
+from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
+from lakehouse.storage import files
+from lakehouse.storage.uri import join_uri
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+Stage = Literal["ingest", "curate", "export", "all"]
+STAGES: tuple[str, ...] = ("ingest", "curate", "export", "all")
+log = logging.getLogger(__name__)
+
+
+def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, stage: Stage = "all",
+                 run_id: str | None = None, trigger: dict | None = None,
+                 spark: SparkSession | None = None) -> RunSummary:
+    """Run ``stage`` (or all stages, in order) for the selected datasets and exports.
+
+    Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``.
+    Raises the stage's :class:`LakehouseError` after recording the failure.
+    """
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    selected = project.select_datasets(datasets)
+    exports = project.select_exports(datasets) if stage in ("export", "all") else []
+    run_id = run_id or new_run_id()
+    summary = RunSummary(run_id=run_id, profile=project.lake.profile, stage=stage,
+                         datasets=[d.name for d in selected], trigger=trigger or {"type": "manual"})
+    from lakehouse.spark.session import local_session
+    from lakehouse.stages import StageContext, curate, export, ingest
+
+    ctx = StageContext(spark or local_session(project.lake.spark), project, run_id)
+    plan: list[tuple[Callable, object]] = []
+    if stage in ("ingest", "all"):
+        plan += [(ingest, d) for d in selected]
+    if stage in ("curate", "all"):
+        plan += [(curate, d) for d in selected]
+    plan += [(export, e) for e in exports]
+    try:
+        for func, item in plan:
+            _timed(func, ctx, item, summary)
+        summary.finish("succeeded")
+    except QualityGateError as exc:
+        summary.finish("blocked", str(exc))
+        raise
+    except LakehouseError as exc:
+        summary.finish("failed", str(exc))
+        raise
+    except Exception as exc:
+        summary.finish("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        write_summary(project, summary)
+    return summary
+
+
+def _timed(func: Callable, ctx, item, summary: RunSummary) -> StageResult:
+    """Run one stage for one dataset/export, recording its result (also when it fails)."""
+    name = getattr(item, "name", str(item))
+    log.info("%s %s: starting", func.__name__, name)
+    start = time.monotonic()
+    try:
+        result = func(ctx, item)
+    except Exception as exc:
+        status = "blocked" if isinstance(exc, QualityGateError) else "failed"
+        failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],
+                             duration_s=round(time.monotonic() - start, 2))
+        summary.add(failed)
+        raise
+    result.duration_s = round(time.monotonic() - start, 2)
+    summary.add(result)
+    log.info("%s %s: %s in %.1fs%s", func.__name__, name, result.status, result.duration_s,
+             f" ({result.message})" if result.message else "")
+    return result
+
+
+def write_summary(project: Project, summary: RunSummary) -> str:
+    """Persist the summary under the lake; returns its URI."""
+    uri = join_uri(project.runs_uri, "runs", f"{summary.run_id}.json")
+    files.write_text(uri, summary.to_json())
+    return uri

@@ -1,0 +1,99 @@
+"""Run summary: per dataset and stage, rows read / written / quarantined / deduplicated."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+Status = Literal["succeeded", "skipped", "failed", "blocked", "running"]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable, unique run id: ``20261122T010203Z-1a2b3c4d``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class StageResult:
+    """What one stage did for one dataset (or export). Row accounting must balance:
+    ``rows_read == rows_written + rows_quarantined + rows_deduplicated``."""
+
+    dataset: str
+    stage: str
+    status: Status = "running"
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    rows_deduplicated: int = 0
+    rows_warned: int = 0
+    inputs: list[str] = field(default_factory=list)
+    table_versions: dict[str, int | None] = field(default_factory=dict)
+    duration_s: float = 0.0
+    message: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_written + self.rows_quarantined + self.rows_deduplicated
+
+
+@dataclass
+class RunSummary:
+    """The record of one run: trigger, stages, timings, status."""
+
+    run_id: str
+    profile: str
+    stage: str
+    datasets: list[str]
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    finished_at: str | None = None
+    status: Status = "running"
+    trigger: dict = field(default_factory=dict)
+    stages: list[StageResult] = field(default_factory=list)
+    error: str | None = None
+
+    def add(self, result: StageResult) -> StageResult:
+        self.stages.append(result)
+        return result
+
+    def finish(self, status: Status, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.finished_at = datetime.now(UTC).isoformat()
+
+    @property
+    def balanced(self) -> bool:
+        return all(s.balanced for s in self.stages if s.status == "succeeded")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for stage, raw in zip(self.stages, data["stages"], strict=True):
+            raw["balanced"] = stage.balanced
+        data["balanced"] = self.balanced
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def render(self) -> str:
+        """A fixed-width table for the terminal."""
+        head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions", "secs")
+        rows = [head]
+        for s in self.stages:
+            versions = ",".join(f"{k}@{v}" for k, v in s.table_versions.items() if v is not None)
+            rows.append((s.dataset, s.stage, s.status, f"{s.rows_read:,}", f"{s.rows_written:,}",
+                         f"{s.rows_quarantined:,}", f"{s.rows_deduplicated:,}", versions or "-",
+                         f"{s.duration_s:.1f}"))
+        widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
+        lines = ["  ".join(str(c).ljust(w) if i < 3 or i == 7 else str(c).rjust(w)
+                           for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]
+        footer = f"run {self.run_id}: {self.status}"
+        if not self.balanced:
+            footer += "  (row accounting does NOT balance - see stage details)"
+        return "\n".join([*lines, *notes, footer])

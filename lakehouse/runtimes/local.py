@@ -1,0 +1,63 @@
+"""The ``local`` target: ``spark-submit jobs/run_pipeline.py`` on this machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from lakehouse.config.project import Project
+from lakehouse.errors import EnvironmentProblem, RuntimeSubmissionError
+from lakehouse.runtimes.args import JobArgs
+from lakehouse.runtimes.follow import SubmitResult
+
+JOB_SCRIPT = "run_pipeline.py"
+
+
+def spark_submit_binary() -> str:
+    """``spark-submit`` beside this Python, under ``$SPARK_HOME/bin``, or on PATH."""
+    candidates = [Path(sys.executable).parent / "spark-submit"]
+    if os.environ.get("SPARK_HOME"):
+        candidates.append(Path(os.environ["SPARK_HOME"]) / "bin" / "spark-submit")
+    for path in candidates:
+        if path.is_file():
+            return str(path)
+    found = shutil.which("spark-submit")
+    if found:
+        return found
+    raise EnvironmentProblem("spark-submit was not found",
+                             hint="install pyspark in this environment or set SPARK_HOME")
+
+
+def local_command(project: Project, args: JobArgs) -> list[str]:
+    script = project.project_dir / "jobs" / JOB_SCRIPT
+    if not script.is_file():
+        raise RuntimeSubmissionError(f"job script {script} not found",
+                                     hint="run from the project root (it has jobs/ and conf/)")
+    return [spark_submit_binary(), "--master", project.lake.spark.master,
+            "--driver-memory", project.lake.spark.driver_memory, str(script), *args.to_argv()]
+
+
+def run_local(project: Project, args: JobArgs,
+              echo: Callable[[str], None] = print) -> SubmitResult:
+    """Run the job with spark-submit, streaming its output; the exit code decides success."""
+    cmd = local_command(project, args)
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable,
+           "PYTHONPATH": os.pathsep.join(p for p in (str(project.project_dir),
+                                                     os.environ.get("PYTHONPATH")) if p)}
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env=env, cwd=project.project_dir) as proc:
+        assert proc.stdout is not None
+        tail: list[str] = []
+        for line in proc.stdout:
+            echo(line.rstrip("\n"))
+            tail = [*tail[-19:], line.rstrip("\n")]
+    ok = proc.returncode == 0
+    errors = [t for t in tail if t.startswith("error:")]
+    return SubmitResult(target="local", run_id=f"pid-{proc.pid}",
+                        state="SUCCEEDED" if ok else f"EXIT {proc.returncode}", succeeded=ok,
+                        reason=None if ok else (errors[-1] if errors else "\n".join(tail[-5:])),
+                        logs="printed above", request={"command": cmd})

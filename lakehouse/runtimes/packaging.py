@@ -1,0 +1,141 @@
+"""``lakehouse package``: the library wheel, job scripts, ``conf/`` zip, cluster requirements,
+and (for EMR Serverless) a packed virtual environment, plus ``manifest.json``.
+
+Builds are reproducible (``SOURCE_DATE_EPOCH``, fixed zip timestamps), so an unchanged
+project gives the same checksums and the S3 upload is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from email.parser import Parser
+from pathlib import Path
+
+from lakehouse.errors import RuntimeSubmissionError
+from lakehouse.runtimes.manifest import CONF, DEPS, REQUIREMENTS, WHEEL, ArtifactSet
+
+# Provided by every cluster runtime (Glue: --datalake-formats delta; EMR: the release).
+PROVIDED_BY_CLUSTER = frozenset({"pyspark", "delta-spark"})
+_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in", "lakehouse")
+_EPOCH = "315532800"  # 1980-01-01: the earliest timestamp a zip entry can hold
+
+
+def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True,
+                  deps_requirements: Sequence[str] | None = None,
+                  pip_args: Sequence[str] = (), python: str | None = None) -> ArtifactSet:
+    """Build the artifact set for ``project_dir`` into ``out_dir`` and write its manifest.
+
+    Args:
+        project_dir: folder with ``pyproject.toml``, ``lakehouse/``, ``jobs/`` and ``conf/``.
+        out_dir: where the set goes (emptied first).
+        deps_archive: also build the packed venv for EMR Serverless / EMR.
+        deps_requirements: install these into the venv instead of the cluster requirements.
+        pip_args: extra ``pip install`` options for the venv (``--no-index``, ``--find-links``).
+        python: interpreter for the venv; it must match the cluster's (see the docs).
+    """
+    project_dir, out_dir = project_dir.resolve(), out_dir.resolve()
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    wheel = build_wheel(project_dir, out_dir)
+    meta = wheel_metadata(wheel)
+    requirements = cluster_requirements(meta.get_all("Requires-Dist") or [])
+    found = ArtifactSet(root=out_dir, version=meta["Version"], python=platform.python_version(),
+                        requirements=requirements)
+    found.add(WHEEL, wheel)
+    for script in sorted((project_dir / "jobs").glob("*.py")):
+        target = out_dir / "jobs" / script.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(script, target)
+        found.add("job", target)
+    found.add(CONF, zip_conf(project_dir / "conf", out_dir / "conf.zip"))
+    req_file = out_dir / "requirements-cluster.txt"
+    req_file.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+    found.add(REQUIREMENTS, req_file)
+    if deps_archive:
+        from lakehouse.runtimes.depsarchive import build_deps_archive
+
+        reqs = requirements if deps_requirements is None else list(deps_requirements)
+        archive = build_deps_archive(wheel, reqs, out_dir / "deps" / "pyspark_venv.tar.gz",
+                                     pip_args=pip_args, python=python)
+        found.add(DEPS, archive)
+    found.write()
+    return found
+
+
+def build_wheel(project_dir: Path, out_dir: Path) -> Path:
+    """``pip wheel --no-deps`` on a copy of the sources (never builds inside the work tree)."""
+    if not (project_dir / "pyproject.toml").is_file():
+        raise RuntimeSubmissionError(f"no pyproject.toml in {project_dir}",
+                                     hint="run `lakehouse package` from the project root")
+    with tempfile.TemporaryDirectory(prefix="lakehouse-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        for name in _SOURCES:
+            path = project_dir / name
+            if path.is_dir():
+                shutil.copytree(path, src / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            elif path.is_file():
+                shutil.copyfile(path, src / name)
+        env = {**os.environ, "SOURCE_DATE_EPOCH": _EPOCH}
+        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out_dir),
+               str(src)]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            raise RuntimeSubmissionError(
+                f"building the wheel failed (exit {done.returncode}):\n{_tail(done.stderr)}",
+                hint="pip needs setuptools>=68 and wheel from your package index to build")
+    wheels = sorted(out_dir.glob("*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeSubmissionError(f"expected one wheel in {out_dir}, found {len(wheels)}")
+    return wheels[0]
+
+
+def wheel_metadata(wheel: Path):  # -> email.message.Message
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        return Parser().parsestr(zf.read(name).decode("utf-8"))
+
+
+def cluster_requirements(requires_dist: Sequence[str]) -> list[str]:
+    """The wheel's requirements a cluster must install: no extras, nothing Spark provides."""
+    from packaging.requirements import Requirement
+
+    out = []
+    for line in requires_dist:
+        req = Requirement(line)
+        if req.marker is not None and "extra" in str(req.marker):
+            continue
+        if req.name.lower().replace("_", "-") in PROVIDED_BY_CLUSTER:
+            continue
+        out.append(str(req))
+    return out
+
+
+def zip_conf(conf_dir: Path, target: Path) -> Path:
+    """Zip ``conf_dir`` as ``conf/...`` with fixed timestamps (same content, same checksum)."""
+    if not (conf_dir / "lake.yaml").is_file():
+        raise RuntimeSubmissionError(f"no lake.yaml in {conf_dir}",
+                                     hint="package from the project root holding conf/")
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in conf_dir.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            info = zipfile.ZipInfo(f"conf/{path.relative_to(conf_dir).as_posix()}",
+                                   date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return target
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

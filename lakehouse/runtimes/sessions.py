@@ -1,0 +1,77 @@
+"""SparkSession factories for cluster runtimes (local builds stay in ``lakehouse.spark.session``).
+
+- **glue**: a ``GlueContext`` over the job's SparkContext; the Glue Data Catalog is the
+  metastore (``--enable-glue-datacatalog``) and Delta comes from ``--datalake-formats delta``.
+- **emr** / **emr-serverless**: a Hive-enabled session whose metastore client is the Glue
+  Data Catalog, with the Delta SQL extension and catalog.
+
+Whether Delta's JVM classes are present (native path) or not (portable path) is detected
+by the table layer, never configured here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.runtimes.args import JobArgs, Runtime
+from lakehouse.runtimes.sparkconf import EMR_CONF
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from lakehouse.config.models import SparkSection
+
+def detect_runtime(requested: Runtime | None = None) -> Runtime:
+    """The runtime named by the submitter, else ``glue`` when ``awsglue`` imports, else local."""
+    if requested:
+        return requested
+    try:
+        import awsglue.context  # noqa: F401
+    except ImportError:
+        return "local"
+    return "glue"
+
+
+class GlueJob:
+    """The Glue ``Job`` wrapper: ``init`` on start, ``commit`` on success (bookmarks stay off)."""
+
+    def __init__(self, glue_context: Any, name: str | None):
+        from awsglue.job import Job
+
+        self._job = Job(glue_context)
+        self._job.init(name or "lakehouse", {"JOB_NAME": name or "lakehouse"})
+
+    def commit(self) -> None:
+        self._job.commit()
+
+
+def glue_session(args: JobArgs) -> tuple[SparkSession, GlueJob]:
+    """The Glue job's session (built on the job's SparkContext) and its ``Job`` handle."""
+    from awsglue.context import GlueContext
+    from pyspark.context import SparkContext
+
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    return glue_context.spark_session, GlueJob(glue_context, args.job_name)
+
+
+def emr_session(*, app_name: str = "lakehouse",
+                extra_conf: dict[str, str] | None = None) -> SparkSession:
+    """A session for EMR on EC2 and EMR Serverless: Glue Data Catalog metastore, Delta SQL."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name).enableHiveSupport()
+    for key, value in {**EMR_CONF, **(extra_conf or {})}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def session_for(runtime: Runtime, args: JobArgs,
+                settings: SparkSection | None = None) -> tuple[SparkSession, GlueJob | None]:
+    """Build the session for ``runtime``; the Glue job handle is returned for ``commit``."""
+    if runtime == "glue":
+        return glue_session(args)
+    if runtime in ("emr", "emr-serverless"):
+        return emr_session(app_name=args.job_name or "lakehouse"), None
+    from lakehouse.spark.session import local_session
+
+    return local_session(settings, app_name=args.job_name or "lakehouse"), None

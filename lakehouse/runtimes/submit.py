@@ -1,0 +1,109 @@
+"""``lakehouse submit``: package (or reuse a package), upload, start, follow.
+
+Usable from Python as well as from the CLI::
+
+    result = submit(project, target="glue", datasets=["flights"], stage="ingest")
+    assert result.succeeded
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from lakehouse.config.project import Project
+from lakehouse.runtimes.args import JobArgs, Stage
+from lakehouse.runtimes.artifacts import upload_set
+from lakehouse.runtimes.aws import client
+from lakehouse.runtimes.follow import RunState, SubmitResult, follow
+from lakehouse.runtimes.manifest import CONF, ArtifactSet
+from lakehouse.runtimes.packaging import zip_conf
+
+Target = Literal["local", "glue", "emr", "emr-serverless"]
+TARGETS: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless")
+Progress = Callable[[str, bool], None]
+
+
+def make_submitter(project: Project, target: Target) -> Any:
+    """The submitter object for a cluster target, with its boto3 client."""
+    settings = project.lake.runtimes
+    if target == "glue":
+        from lakehouse.runtimes.glue import GlueSubmitter
+
+        return GlueSubmitter(project, client("glue", settings))
+    if target == "emr":
+        from lakehouse.runtimes.emr import EmrSubmitter
+
+        return EmrSubmitter(project, client("emr", settings))
+    from lakehouse.runtimes.emr_serverless import EmrServerlessSubmitter
+
+    return EmrServerlessSubmitter(project, client("emr-serverless", settings))
+
+
+def prepare_artifacts(project: Project, target: Target, package_dir: Path | None,
+                      **build_options: Any) -> ArtifactSet:
+    """Reuse the set in ``package_dir``, or build one into ``<project>/dist``."""
+    if package_dir is not None:
+        return ArtifactSet.load(package_dir)
+    from lakehouse.runtimes.packaging import build_package
+
+    deps = build_options.pop("deps_archive", target == "emr-serverless")
+    return build_package(project.project_dir, project.project_dir / "dist",
+                         deps_archive=deps, **build_options)
+
+
+def submit(project: Project, *, target: Target, datasets: list[str] | None = None,
+           stage: Stage = "all", package_dir: Path | None = None, wait: bool = True,
+           timeout: float | None = None, progress: Progress | None = None,
+           echo: Callable[[str], None] = print, sleep: Callable[[float], None] | None = None,
+           attach: str | None = None, **build_options: Any) -> SubmitResult:
+    """Start one pipeline run on ``target`` and (unless ``wait=False``) follow it to the end.
+
+    ``attach`` follows an already started run (e.g. after ``wait=False``) instead.
+    """
+    if attach is not None and target != "local":
+        submitter = make_submitter(project, target)
+        result = SubmitResult(target=target, run_id=attach, state="SUBMITTED", succeeded=None,
+                              logs=submitter.logs(attach))
+        return _follow(project, submitter, result, timeout, progress, sleep)
+    project.select_datasets(datasets)  # unknown names fail here, not on the cluster
+    args = JobArgs(datasets=list(datasets or []), stage=stage, env=project.lake.profile,
+                   runtime=target)
+    if target == "local":
+        from lakehouse.runtimes.local import run_local
+
+        local_args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
+                             conf=str(project.conf_dir), runtime="local")
+        return run_local(project, local_args, echo=echo)
+    submitter = make_submitter(project, target)
+    artifacts = prepare_artifacts(project, target, package_dir, **build_options)
+    with tempfile.TemporaryDirectory(prefix="lakehouse-submit-") as tmp:
+        # the conf/ being submitted, even if it changed since `lakehouse package`
+        conf_zip = zip_conf(project.conf_dir, Path(tmp) / "conf.zip")
+        uploaded = upload_set(artifacts, project.lake.runtimes.artifacts_uri,
+                              client("s3", project.lake.runtimes), roles=set(submitter.roles),
+                              overrides={CONF: conf_zip})
+    echo(f"artifacts: {len(uploaded.uploaded)} uploaded, {len(uploaded.skipped)} already in S3")
+    if target != "glue":
+        args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
+                       conf=uploaded.conf, runtime=target)
+    run_id, request = submitter.start(args, uploaded)
+    echo(f"{target}: started run {run_id}")
+    result = SubmitResult(target=target, run_id=run_id, state="SUBMITTED", succeeded=None,
+                          logs=submitter.logs(run_id), uploaded=uploaded.uploaded,
+                          skipped=uploaded.skipped, request=request)
+    if not wait:
+        return result
+    return _follow(project, submitter, result, timeout, progress, sleep)
+
+
+def _follow(project: Project, submitter: Any, result: SubmitResult, timeout: float | None,
+            progress: Progress | None, sleep: Callable[[float], None] | None) -> SubmitResult:
+    final: RunState = follow(lambda: submitter.status(result.run_id),
+                             label=f"{result.target} {result.run_id}",
+                             interval=project.lake.runtimes.poll_seconds, timeout=timeout,
+                             progress=progress, **({"sleep": sleep} if sleep else {}))
+    result.state, result.succeeded, result.reason = final.state, final.succeeded, final.reason
+    return result

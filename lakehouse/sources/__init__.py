@@ -1,0 +1,1 @@
+"""Reading landing files: CSV, JSON, Parquet, gzip."""

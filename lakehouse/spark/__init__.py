@@ -1,0 +1,1 @@
+"""SparkSession factory (local, Glue, EMR) and Delta JAR detection."""

@@ -1,0 +1,101 @@
+"""Pure transformations from raw (strings as received) to the declared, typed schema.
+
+Usable with ``df.transform``. No I/O here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from lakehouse.config.models import ColumnSpec, DatasetConfig
+from lakehouse.errors import SchemaError
+from lakehouse.sources.readers import METADATA_COLUMNS
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+RAW_STRUCT = "_raw"
+CONFORM_ERRORS = "_conform_errors"
+
+
+def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
+    """Cast raw columns to the declared schema and derive computed columns.
+
+    Returns the typed columns, the ingestion metadata, ``_raw`` (a struct of the row as
+    received, kept for the quarantine) and ``_conform_errors`` (array of failed built-in
+    rules: ``type_castable:<col>`` for a value that does not cast, ``not_null:<col>`` for a
+    missing value in a non-nullable column). Raises :class:`SchemaError` when a declared
+    source column is absent.
+    """
+    from pyspark.sql import functions as F
+
+    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != RAW_STRUCT]
+    _require_sources(dataset, source_cols)
+    typed, errors = [], []
+    for spec in dataset.columns:
+        if spec.expr:
+            continue
+        raw = F.col(f"`{spec.source or spec.name}`")
+        value = _cast(raw, spec)
+        typed.append(value.alias(spec.name))
+        present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
+        errors.append(F.when(present & value.isNull(), F.lit(f"type_castable:{spec.name}")))
+        if not spec.nullable:
+            errors.append(F.when(~present, F.lit(f"not_null:{spec.name}")))
+    meta = [F.col(c) for c in METADATA_COLUMNS if c in df.columns]
+    raw_struct = F.struct(*[F.col(f"`{c}`") for c in source_cols]).alias(RAW_STRUCT)
+    out = df.select(*typed, *meta, raw_struct, F.array(*errors).alias(CONFORM_ERRORS))
+    derived = [spec for spec in dataset.columns if spec.expr]
+    for spec in derived:
+        value = F.expr(f"try_cast(({spec.expr}) AS {spec.type})")
+        out = out.withColumn(spec.name, value)
+        if not spec.nullable:
+            out = out.withColumn(CONFORM_ERRORS, F.array_union(
+                F.col(CONFORM_ERRORS),
+                F.array(F.when(F.col(spec.name).isNull(), F.lit(f"not_null:{spec.name}")))))
+    out = out.withColumn(CONFORM_ERRORS, F.filter(F.col(CONFORM_ERRORS), lambda x: x.isNotNull()))
+    order = [s.name for s in dataset.columns] + [c.name for c in meta_fields(out)]
+    return out.select(*order, RAW_STRUCT, CONFORM_ERRORS)
+
+
+def conform_rule_names(dataset: DatasetConfig) -> list[str]:
+    """Every built-in rule name :func:`conform` can report for ``dataset``."""
+    names = [f"type_castable:{c.name}" for c in dataset.columns if not c.expr]
+    return names + [f"not_null:{c.name}" for c in dataset.columns if not c.nullable]
+
+
+def meta_fields(df: DataFrame) -> list:
+    return [f for f in df.schema.fields if f.name in METADATA_COLUMNS]
+
+
+def _cast(raw: Column, spec: ColumnSpec) -> Column:
+    from pyspark.sql import functions as F
+
+    name = f"`{spec.source or spec.name}`"
+    if spec.format and spec.type in ("timestamp", "timestamp_ntz"):
+        return F.expr(f"try_to_timestamp({name}, '{spec.format}')")
+    if spec.format and spec.type == "date":
+        return F.expr(f"to_date(try_to_timestamp({name}, '{spec.format}'))")
+    if spec.type in ("int", "bigint", "smallint", "tinyint"):
+        # "517.0" (an integer written as a float) is accepted; "5.5" is not
+        dec = f"try_cast({name} AS decimal(38,6))"
+        return F.expr(f"CASE WHEN {dec} = floor({dec}) THEN try_cast({dec} AS {spec.type}) END")
+    return F.expr(f"try_cast({name} AS {spec.type})")
+
+
+def _require_sources(dataset: DatasetConfig, present: list[str]) -> None:
+    wanted = [c.source or c.name for c in dataset.columns if not c.expr]
+    missing = [c for c in wanted if c not in present]
+    if not missing:
+        return
+    lines = []
+    for col in missing:
+        close = difflib.get_close_matches(col, present, n=1)
+        lines.append(f"{col!r}" + (f" (found {close[0]!r}: a rename?)" if close else ""))
+    raise SchemaError(
+        f"raw data of {dataset.name!r} lacks declared source columns: {', '.join(lines)}",
+        hint=f"columns present: {', '.join(present)}; fix the producer's files or map the "
+             f"column with `source:` in conf/datasets/{dataset.name}.yaml",
+        context={"dataset": dataset.name},
+    )

@@ -1,0 +1,138 @@
+"""curate: raw -> curated. Cast to the declared schema, gate, quarantine, dedup, merge by key."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lakehouse.config.models import DatasetConfig
+from lakehouse.runs.summary import StageResult
+from lakehouse.stages import publish
+from lakehouse.stages.conform import CONFORM_ERRORS, RAW_STRUCT, conform, conform_rule_names
+from lakehouse.stages.context import StageContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+log = logging.getLogger(__name__)
+GATE = "raw_to_curated"
+
+
+def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
+    """Promote the raw rows appended since the last curate into the curated table.
+
+    Rows that do not cast or break a ``quarantine`` rule go to the dataset's quarantine table
+    with the failed rule names; the rest are merged by primary key (latest wins). A blocked
+    gate raises :class:`QualityGateError` before anything is written.
+    """
+    from pyspark import StorageLevel
+
+    result = StageResult(dataset.name, "curate")
+    project = ctx.project
+    raw = ctx.table(project.table_uri("raw", dataset.name))
+    if not raw.exists():
+        result.status, result.message = "skipped", "no raw table yet (run ingest first)"
+        return result
+    bookmark = ctx.bookmarks.load(dataset.name)
+    since, upto = bookmark.curated_raw_version, raw.version()
+    if since is not None and upto is not None and upto <= since:
+        result.status, result.message = "skipped", f"raw@{upto} already curated"
+        return result
+    log.info("curate %s: raw versions (%s, %s]", dataset.name, since, upto)
+    conformed = conform(raw.read_appended(since_version=since), dataset)
+    conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        split = _split(ctx, dataset, conformed)
+        quarantined, written = _write(ctx, dataset, split, raw_version=upto)
+        split["outcome"].record(project)
+    finally:
+        conformed.unpersist()
+    result.rows_read = split["rows_in"]
+    result.rows_quarantined = quarantined
+    result.rows_written = written.rows_inserted + written.rows_updated
+    result.rows_deduplicated = written.rows_deduplicated
+    result.rows_warned = sum(split["warnings"].values())
+    result.details = {
+        "inserted": written.rows_inserted, "updated": written.rows_updated,
+        "failed_rules": split["failed_counts"], "warnings": split["warnings"],
+    }
+    if not written.committed:
+        result.message = "curated commit was already made by an earlier run of this raw version"
+    elif not result.balanced:
+        result.message = "row accounting does not balance"
+    result.table_versions = {"raw": upto, "curated": written.version}
+    result.inputs = [f"raw@{upto}"]
+    bookmark = ctx.bookmarks.load(dataset.name)
+    bookmark.curated_raw_version = upto
+    ctx.bookmarks.save(bookmark)
+    result.status = "succeeded"
+    return result
+
+
+def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:
+    """Evaluate conform errors and the gate's row rules in one pass over the conformed rows."""
+    from pyspark.sql import functions as F
+
+    from lakehouse.quality.gate import GateContext, run_gate
+
+    clean = conformed.where(F.size(CONFORM_ERRORS) == 0)
+    broken = conformed.where(F.size(CONFORM_ERRORS) > 0)
+    outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
+                       run_id=ctx.run_id, context=GateContext(spark=ctx.spark, project=ctx.project))
+    if outcome.blocked:
+        outcome.record(ctx.project)
+        raise outcome.error()
+    names = conform_rule_names(dataset)
+    counts = conformed.agg(
+        F.count(F.lit(1)).alias("rows"),
+        *[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n) for n in names],
+    ).first()
+    failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
+    return {
+        "rows_in": int(counts["rows"]),
+        "passed": outcome.passed,
+        "quarantined": [(broken, CONFORM_ERRORS), (outcome.quarantined, "_failed_rules")],
+        "warnings": outcome.warnings,
+        "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
+                                              if r.severity != "warn" and r.failing}},
+        "outcome": outcome,
+    }
+
+
+def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_version: int | None):
+    """One append to quarantine, one merge into curated; both idempotent per raw version."""
+    from pyspark.sql import functions as F
+
+    project = ctx.project
+    frames = []
+    for frame, failed_col in split["quarantined"]:
+        frames.append(frame.select(
+            f"{RAW_STRUCT}.*", "_source_file", "_ingest_run_id", "_ingested_at", "_record_hash",
+            F.col(failed_col).alias("_failed_rules"),
+        ))
+    quarantine_df = frames[0].unionByName(frames[1], allowMissingColumns=True)
+    quarantine_df = quarantine_df.select(
+        "*",
+        F.concat(F.lit("failed: "), F.array_join("_failed_rules", ", ")).alias("_reason"),
+        F.lit(GATE).alias("_gate"), F.lit(ctx.run_id).alias("_run_id"),
+        F.current_timestamp().alias("_quarantined_at"),
+    )
+    qtable = ctx.table(project.quarantine_uri(dataset.name, GATE))
+    qcommit = qtable.append(quarantine_df, idempotency_key=f"lakehouse-quarantine-{dataset.name}-"
+                            f"{GATE}-raw{raw_version}", schema_mode="merge")
+    passed = split["passed"].drop(RAW_STRUCT, CONFORM_ERRORS)
+    curated_uri = project.table_uri("curated", dataset.name)
+    publish.check_schema(ctx, zone="curated", name=dataset.name, schema=passed.schema,
+                         policy=dataset.schema_policy)
+    curated = ctx.table(curated_uri)
+    merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
+                           partition_by=dataset.partition_by,
+                           idempotency_key=f"lakehouse-curate-{dataset.name}-raw{raw_version}")
+    if qcommit.rows_written:
+        publish.register(ctx, zone="quarantine", name=f"{dataset.name}_{GATE}",
+                         location=project.quarantine_uri(dataset.name, GATE), table_format="delta",
+                         schema=qtable.schema(), description=f"rows of {dataset.name} held at {GATE}")
+    publish.register(ctx, zone="curated", name=dataset.name, location=curated_uri,
+                     table_format="delta", schema=curated.schema(),
+                     partition_by=dataset.partition_by, description=dataset.description)
+    return qcommit.rows_written, merged

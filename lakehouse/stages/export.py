@@ -1,0 +1,109 @@
+"""export: curated -> exportable. A consumer-ready table written as a new Parquet version.
+
+Each export run writes ``<exportable>/<name>/v<NNNNN>/`` (Hive-style partitions inside) and then
+points ``_manifest.json`` at it, so readers switch atomically from one complete version to the
+next. The manifest records the exact curated input versions, so a version can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+from lakehouse.config.models import ExportConfig
+from lakehouse.runs.summary import StageResult
+from lakehouse.stages import publish
+from lakehouse.stages.context import StageContext
+from lakehouse.storage import files
+from lakehouse.storage.uri import join_uri, spark_path
+
+log = logging.getLogger(__name__)
+MANIFEST = "_manifest.json"
+KEEP_VERSIONS = 3
+
+
+def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
+    """Run the export's SQL over the current curated snapshots and write a new version."""
+    result = StageResult(spec.name, "export")
+    project = ctx.project
+    versions = {}
+    for name in spec.inputs:
+        table = ctx.table(project.table_uri("curated", name))
+        versions[name] = table.version() if table.exists() else None
+    missing = [n for n, v in versions.items() if v is None]
+    if missing:
+        result.status, result.message = "skipped", f"no curated table yet for: {', '.join(missing)}"
+        return result
+    root = project.table_uri("exportable", spec.name)
+    previous = read_manifest(root)
+    if previous and previous.get("input_versions") == versions:
+        result.status, result.message = "skipped", "inputs unchanged since the last export"
+        result.table_versions = {f"curated.{k}": v for k, v in versions.items()}
+        return result
+    for name in spec.inputs:
+        ctx.table(project.table_uri("curated", name)).read(version=versions[name]) \
+            .createOrReplaceTempView(name)
+    df = ctx.spark.sql(spec.sql)
+    number = (previous or {}).get("version", 0) + 1
+    location = join_uri(root, f"v{number:05d}")
+    log.info("export %s: writing version %d -> %s", spec.name, number, location)
+    writer = df.write.mode("errorifexists").partitionBy(*spec.partition_by)
+    if spec.format == "csv":
+        writer.option("header", "true").csv(spark_path(location))
+    else:
+        writer.parquet(spark_path(location))
+    rows, partitions = _written(location, spec)
+    manifest = {
+        "export": spec.name, "version": number, "location": location, "run_id": ctx.run_id,
+        "created_at": datetime.now(UTC).isoformat(), "format": spec.format,
+        "partition_by": spec.partition_by, "rows": rows, "input_versions": versions,
+        "columns": publish.columns_of(df.schema),
+    }
+    files.write_text(join_uri(location, MANIFEST), json.dumps(manifest, indent=1))
+    files.write_text(join_uri(root, MANIFEST), json.dumps(manifest, indent=1))
+    publish.register(ctx, zone="exportable", name=spec.name, location=location,
+                     table_format=spec.format, schema=df.schema, partition_by=spec.partition_by,
+                     partitions=partitions, description=spec.description)
+    _prune(root, number)
+    # An export writes every row of its query: rows read == rows written.
+    result.rows_read = result.rows_written = rows
+    result.table_versions = {**{f"curated.{k}": v for k, v in versions.items()}, "export": number}
+    result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
+    result.details = {"location": location, "partitions": len(partitions)}
+    result.status = "succeeded"
+    return result
+
+
+def read_manifest(root: str) -> dict | None:
+    """The manifest of the export's current version, or None before the first export."""
+    uri = join_uri(root, MANIFEST)
+    return json.loads(files.read_text(uri)) if files.exists(uri) else None
+
+
+def _written(location: str, spec: ExportConfig) -> tuple[int, list[dict[str, str]]]:
+    """Row count (from Parquet footers, no data scan) and the partitions written."""
+    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
+
+    from lakehouse.storage.uri import is_local, local_path
+
+    source = str(local_path(location)) if is_local(location) else location.removeprefix("s3://")
+    fs = pafs.LocalFileSystem() if is_local(location) else pafs.S3FileSystem()
+    fmt = "parquet" if spec.format == "parquet" else ds.CsvFileFormat()
+    dataset = ds.dataset(source, filesystem=fs, format=fmt, partitioning="hive",
+                         exclude_invalid_files=True)
+    partitions = set()
+    for path in dataset.files:
+        rel = path[len(source):].strip("/").split("/")[:-1]
+        values = {k: unquote(v) for k, v in (part.split("=", 1) for part in rel if "=" in part)}
+        if values:
+            partitions.add(tuple(sorted(values.items())))
+    return dataset.count_rows(), [dict(p) for p in sorted(partitions)]
+
+
+def _prune(root: str, current: int) -> None:
+    """Keep the last few versions (readers of an older manifest may still be reading)."""
+    for number in range(max(1, current - KEEP_VERSIONS - 5), current - KEEP_VERSIONS + 1):
+        files.delete_tree(join_uri(root, f"v{number:05d}"))

@@ -1,0 +1,1 @@
+"""URIs and file operations for ``file://`` and ``s3://`` lakes (no Spark)."""

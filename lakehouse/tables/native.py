@@ -1,0 +1,250 @@
+"""The native Delta backend: delta-spark's DataFrame writer and ``DeltaTable`` API.
+
+Used where the Delta JARs are on the classpath (Glue ``--datalake-formats delta``, EMR).
+Same semantics as the portable backend: idempotency keys become Delta app transactions
+(``txnAppId``/``txnVersion`` writer options; the ``spark.databricks.delta.write.txn*`` SQL
+confs for MERGE), the same schema check runs first, merges keep the latest row per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from lakehouse.errors import SchemaError, TableError
+from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
+from lakehouse.tables.fs import normalize_table_uri, spark_path
+from lakehouse.tables.locks import TableLock, default_lock
+from lakehouse.tables.portable_merge import DEL, dedupe_latest, newer_or_equal
+from lakehouse.tables.schemas import align, check_schema, merged_schema, nullable_schema
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+TXN_VERSION = 1          # one app transaction per idempotency key
+_TXN_CONF = ("spark.databricks.delta.write.txnAppId", "spark.databricks.delta.write.txnVersion")
+
+
+class NativeDeltaTable:
+    """A Delta table written with delta-spark."""
+
+    backend = "native"
+
+    def __init__(self, spark: SparkSession, uri: str, *, lock: TableLock | None = None):
+        self.spark = spark
+        self.uri = normalize_table_uri(uri)
+        self.path = spark_path(self.uri)
+        self.lock = lock or default_lock(self.uri)
+
+    def _dt(self):
+        from delta.tables import DeltaTable
+
+        return DeltaTable.forPath(self.spark, self.path)
+
+    def exists(self) -> bool:
+        from delta.tables import DeltaTable
+
+        return DeltaTable.isDeltaTable(self.spark, self.path)
+
+    def version(self) -> int | None:
+        if not self.exists():
+            return None
+        return int(self._dt().history(1).select("version").first()[0])
+
+    def schema(self) -> StructType:
+        if not self.exists():
+            raise TableError("table does not exist", context={"table": self.uri})
+        return self._dt().toDF().schema
+
+    def partition_columns(self) -> list[str]:
+        return list(self._dt().detail().select("partitionColumns").first()[0])
+
+    def create(self, schema: StructType, *, partition_by: list[str] | None = None,
+               description: str | None = None) -> CommitResult:
+        from delta.tables import DeltaTable
+
+        with self.lock.hold(self.uri):
+            if self.exists():
+                check_schema(self.schema(), schema, uri=self.uri)
+                return CommitResult(self.version() or 0, False, operation="CREATE TABLE")
+            builder = (DeltaTable.createIfNotExists(self.spark).location(self.path)
+                       .addColumns(nullable_schema(schema)))
+            if partition_by:
+                builder = builder.partitionedBy(*partition_by)
+            if description:
+                builder = builder.comment(description)
+            builder.execute()
+        return CommitResult(self.version() or 0, True, operation="CREATE TABLE")
+
+    def _prepare(self, df: DataFrame, partition_by, schema_mode, ignore=()):
+        if not self.exists():
+            return df.drop(*ignore), list(partition_by or []), False
+        table_schema, parts = self.schema(), self.partition_columns()
+        if partition_by is not None and [p.lower() for p in partition_by] != [p.lower() for p in parts]:
+            raise SchemaError(f"partition columns {partition_by} differ from the table's {parts}",
+                              context={"table": self.uri})
+        new = check_schema(table_schema, df.schema, uri=self.uri, mode=schema_mode, ignore=ignore)
+        target = merged_schema(table_schema, df.schema, new) if new else table_schema
+        return align(df.drop(*ignore), target), parts, bool(new)
+
+    def _save(self, df: DataFrame, mode: str, operation: str, *, partition_by, idempotency_key,
+              schema_mode, options: dict | None = None) -> CommitResult:
+        data, parts, evolve = self._prepare(df, partition_by, schema_mode)
+        writer = data.write.format("delta").mode(mode)
+        for key, value in (options or {}).items():
+            writer = writer.option(key, value)
+        if idempotency_key:
+            writer = writer.option("txnAppId", idempotency_key).option("txnVersion", TXN_VERSION)
+        if evolve:
+            writer = writer.option("mergeSchema", "true")
+        if parts and not self.exists():
+            writer = writer.partitionBy(*parts)
+        with self.lock.hold(self.uri):
+            before = self.version()
+            writer.save(self.path)
+            after = self.version()
+        metrics = self._last_metrics() if after != before else {}
+        return CommitResult(after or 0, after != before,
+                            rows_written=int(metrics.get("numOutputRows", 0)),
+                            files_added=int(metrics.get("numFiles", 0)),
+                            files_removed=int(metrics.get("numRemovedFiles", 0)),
+                            operation=operation)
+
+    def append(self, df: DataFrame, *, partition_by: list[str] | None = None,
+               idempotency_key: str | None = None,
+               schema_mode: SchemaMode = "strict") -> CommitResult:
+        return self._save(df, "append", "APPEND", partition_by=partition_by,
+                          idempotency_key=idempotency_key, schema_mode=schema_mode)
+
+    def overwrite(self, df: DataFrame, *, partition_by: list[str] | None = None,
+                  replace_where: str | None = None, dynamic_partitions: bool = False,
+                  idempotency_key: str | None = None,
+                  schema_mode: SchemaMode = "strict") -> CommitResult:
+        options = {}
+        if replace_where:
+            options["replaceWhere"] = replace_where
+        elif dynamic_partitions:
+            options["partitionOverwriteMode"] = "dynamic"
+        else:
+            options["partitionOverwriteMode"] = "static"
+        return self._save(df, "overwrite", "OVERWRITE", partition_by=partition_by,
+                          idempotency_key=idempotency_key, schema_mode=schema_mode,
+                          options=options)
+
+    def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
+              partition_by: list[str] | None = None, delete_flag: str | None = None,
+              idempotency_key: str | None = None,
+              schema_mode: SchemaMode = "strict") -> MergeResult:
+        from pyspark.sql import functions as F
+
+        total = df.count()
+        batch = dedupe_latest(df, keys, order_by)
+        dedup = total - batch.count()
+        ignore = (delete_flag,) if delete_flag and (
+            not self.exists() or delete_flag not in self.schema().fieldNames()) else ()
+        flag = (F.coalesce(F.col(delete_flag).cast("boolean"), F.lit(False)) if delete_flag
+                else F.lit(False))
+        if not self.exists():
+            self.create(nullable_schema(batch.drop(*ignore).schema), partition_by=partition_by)
+        data, _, evolve = self._prepare(batch, partition_by, schema_mode, ignore)
+        source = align(batch.withColumn(DEL, flag), self.schema() if not evolve else data.schema,
+                       extra=(DEL,))
+        cols = list(data.columns)
+        newer = newer_or_equal([F.col(f"s.`{c}`") for c in order_by],
+                               [F.col(f"t.`{c}`") for c in order_by])
+        cond = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+        builder = (self._dt().alias("t").merge(source.alias("s"), cond)
+                   .whenMatchedDelete(condition=newer & F.col(f"s.{DEL}"))
+                   .whenMatchedUpdate(condition=newer, set={c: F.col(f"s.`{c}`") for c in cols})
+                   .whenNotMatchedInsert(condition=~F.col(f"s.{DEL}"),
+                                         values={c: F.col(f"s.`{c}`") for c in cols}))
+        if evolve:
+            builder = builder.withSchemaEvolution()
+        with self.lock.hold(self.uri), _txn_conf(self.spark, idempotency_key):
+            before = self.version()
+            builder.execute()
+            after = self.version()
+        m = self._last_metrics() if after != before else {}
+        return MergeResult(
+            after or 0, after != before,
+            rows_written=int(m.get("numTargetRowsInserted", 0)) + int(m.get("numTargetRowsUpdated", 0)),
+            files_added=int(m.get("numTargetFilesAdded", 0)),
+            files_removed=int(m.get("numTargetFilesRemoved", 0)), operation="MERGE",
+            rows_inserted=int(m.get("numTargetRowsInserted", 0)),
+            rows_updated=int(m.get("numTargetRowsUpdated", 0)),
+            rows_deleted=int(m.get("numTargetRowsDeleted", 0)), rows_deduplicated=dedup)
+
+    def _last_metrics(self) -> dict:
+        row = self._dt().history(1).select("operationMetrics").first()
+        return dict(row[0] or {}) if row else {}
+
+    def read(self, *, version: int | None = None,
+             timestamp: datetime | str | None = None) -> DataFrame:
+        if not self.exists():
+            raise TableError("table does not exist", context={"table": self.uri})
+        reader = self.spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        elif timestamp is not None:
+            ts = timestamp.isoformat(sep=" ") if isinstance(timestamp, datetime) else timestamp
+            reader = reader.option("timestampAsOf", ts)
+        return reader.load(self.path)
+
+    def read_appended(self, *, since_version: int | None) -> DataFrame:
+        from lakehouse.tables.portable import PortableDeltaTable
+
+        # The Delta log is the same for both writers: reuse the per-commit reader.
+        return PortableDeltaTable(self.spark, self.uri, lock=self.lock).read_appended(
+            since_version=since_version)
+
+    def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
+        rows = self._dt().history(limit).collect()
+        return [HistoryEntry(version=r["version"], timestamp=r["timestamp"],
+                             operation=_operation(r), parameters=dict(r["operationParameters"] or {}),
+                             metrics=dict(r["operationMetrics"] or {})) for r in rows]
+
+    def optimize(self, *, target_file_rows: int | None = None) -> CommitResult:
+        with self.lock.hold(self.uri):
+            before = self.version()
+            self._dt().optimize().executeCompaction()
+            after = self.version()
+        m = self._last_metrics() if after != before else {}
+        return CommitResult(after or 0, after != before, files_added=int(m.get("numAddedFiles", 0)),
+                            files_removed=int(m.get("numRemovedFiles", 0)), operation="OPTIMIZE")
+
+    def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
+        if retention_hours < 168:
+            self.spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+        sql = f"VACUUM delta.`{self.path}` RETAIN {retention_hours} HOURS"
+        with self.lock.hold(self.uri):
+            doomed = [r[0] for r in self.spark.sql(sql + " DRY RUN").collect()]
+            if not dry_run and doomed:
+                self.spark.sql(sql).collect()
+        return doomed
+
+
+def _operation(row) -> str:
+    names = {"WRITE": "APPEND", "MERGE": "MERGE", "OPTIMIZE": "OPTIMIZE",
+             "CREATE TABLE": "CREATE TABLE"}
+    op = row["operation"]
+    if op == "WRITE":
+        mode = (row["operationParameters"] or {}).get("mode", "")
+        return "OVERWRITE" if mode == "Overwrite" else "APPEND"
+    return names.get(op, op)
+
+
+@contextmanager
+def _txn_conf(spark, key: str | None) -> Iterator[None]:
+    """Set delta-spark's session-level app transaction (idempotent MERGE) for one statement."""
+    if key:
+        spark.conf.set(_TXN_CONF[0], key)
+        spark.conf.set(_TXN_CONF[1], str(TXN_VERSION))
+    try:
+        yield
+    finally:
+        if key:
+            for name in _TXN_CONF:
+                spark.conf.unset(name)

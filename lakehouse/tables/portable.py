@@ -1,0 +1,254 @@
+"""The portable Delta backend: Spark writes Parquet files, delta-rs commits them.
+
+Write protocol (every write):
+  1. check the incoming schema against the table's (delta-rs would not);
+  2. Spark writes the data files to a private staging dir; they are moved into the table
+     (still invisible: no commit references them);
+  3. under the table's commit lock: re-check the idempotency key (a Delta app transaction),
+     then commit adds (and removes) in ONE delta-rs transaction, atomically.
+A crash before step 3 leaves orphan files that readers never see and ``vacuum`` deletes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from lakehouse.errors import SchemaError, TableError
+from lakehouse.tables import maintenance
+from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
+from lakehouse.tables.files import fault_point, write_data_files
+from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
+from lakehouse.tables.locks import TableLock, default_lock
+from lakehouse.tables.schemas import align, check_schema, from_delta_schema, merged_schema
+from lakehouse.tables.snapshot import read_files, snapshot_files
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+OPERATION_KEY = "lakehouse.operation"
+
+
+class PortableDeltaTable:
+    """A Delta table written through Spark data files + delta-rs commits."""
+
+    backend = "portable"
+
+    def __init__(self, spark: SparkSession, uri: str, *, lock: TableLock | None = None):
+        self.spark = spark
+        self.uri = normalize_table_uri(uri)
+        self.files = TableFiles(self.uri)
+        self.lock = lock or default_lock(self.uri)
+        self._rs_uri = delta_rs_uri(self.uri)
+        self._opts = storage_options(self.uri)
+
+    # -- state ---------------------------------------------------------------------------
+    def _delta(self, version: int | None = None) -> DeltaTable | None:
+        from deltalake import DeltaTable
+
+        if not DeltaTable.is_deltatable(self._rs_uri, self._opts):
+            return None
+        return DeltaTable(self._rs_uri, version=version, storage_options=self._opts)
+
+    def _require(self, version: int | None = None) -> DeltaTable:
+        dt = self._delta()
+        if dt is None:
+            raise TableError("table does not exist", hint="create it or write to it first",
+                             context={"table": self.uri})
+        if version is not None:
+            try:
+                dt.load_as_version(version)
+            except Exception as exc:
+                raise TableError(f"version {version} cannot be loaded: {exc}",
+                                 context={"table": self.uri}) from exc
+        return dt
+
+    def exists(self) -> bool:
+        return self._delta() is not None
+
+    def version(self) -> int | None:
+        dt = self._delta()
+        return None if dt is None else dt.version()
+
+    def schema(self) -> StructType:
+        return from_delta_schema(self._require().schema())
+
+    def partition_columns(self) -> list[str]:
+        return list(self._require().metadata().partition_columns)
+
+    # -- writes --------------------------------------------------------------------------
+    def create(self, schema: StructType, *, partition_by: list[str] | None = None,
+               description: str | None = None) -> CommitResult:
+        with self.lock.hold(self.uri):
+            dt = self._delta()
+            if dt is not None:
+                check_schema(from_delta_schema(dt.schema()), schema, uri=self.uri)
+                return CommitResult(dt.version(), False, operation="CREATE TABLE")
+            self._commit_create(schema, partition_by or [], [], None, description)
+        return CommitResult(self.version() or 0, True, operation="CREATE TABLE")
+
+    def append(self, df: DataFrame, *, partition_by: list[str] | None = None,
+               idempotency_key: str | None = None,
+               schema_mode: SchemaMode = "strict") -> CommitResult:
+        return self._write(df, "APPEND", partition_by=partition_by,
+                           idempotency_key=idempotency_key, schema_mode=schema_mode)
+
+    def overwrite(self, df: DataFrame, *, partition_by: list[str] | None = None,
+                  replace_where: str | None = None, dynamic_partitions: bool = False,
+                  idempotency_key: str | None = None,
+                  schema_mode: SchemaMode = "strict") -> CommitResult:
+        return self._write(df, "OVERWRITE", partition_by=partition_by,
+                           idempotency_key=idempotency_key, schema_mode=schema_mode,
+                           replace_where=replace_where, dynamic=dynamic_partitions)
+
+    def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
+              partition_by: list[str] | None = None, delete_flag: str | None = None,
+              idempotency_key: str | None = None,
+              schema_mode: SchemaMode = "strict") -> MergeResult:
+        from lakehouse.tables.portable_merge import merge
+
+        return merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
+                     delete_flag=delete_flag, idempotency_key=idempotency_key,
+                     schema_mode=schema_mode)
+
+    def prepare(self, df: DataFrame, partition_by: list[str] | None, schema_mode: SchemaMode,
+                ignore: tuple[str, ...] = ()) -> tuple[DataFrame, StructType, list[str], list[str]]:
+        """Check and align ``df``: (aligned df, target schema, partition cols, new cols)."""
+        dt = self._delta()
+        if dt is None:
+            schema = df.drop(*ignore).schema
+            return df.drop(*ignore), schema, list(partition_by or []), []
+        table_schema = from_delta_schema(dt.schema())
+        parts = list(dt.metadata().partition_columns)
+        if partition_by is not None and [p.lower() for p in partition_by] != [p.lower() for p in parts]:
+            raise SchemaError(
+                f"partition columns {partition_by} differ from the table's {parts}",
+                hint="a table keeps the partitioning it was created with",
+                context={"table": self.uri})
+        new_cols = check_schema(table_schema, df.schema, uri=self.uri, mode=schema_mode,
+                                ignore=ignore)
+        target = merged_schema(table_schema, df.schema, new_cols) if new_cols else table_schema
+        return align(df, target), target, parts, new_cols
+
+    def _write(self, df: DataFrame, operation: str, *, partition_by, idempotency_key,
+               schema_mode, replace_where: str | None = None, dynamic: bool = False,
+               ) -> CommitResult:
+        if self._already_done(idempotency_key):
+            return CommitResult(self.version() or 0, False, operation=operation)
+        data, schema, parts, new_cols = self.prepare(df, partition_by, schema_mode)
+        if replace_where:
+            maintenance.check_replace_where(data, replace_where, self.uri)
+        adds = write_data_files(data, self.files, partition_by=parts, write_id=_write_id())
+        fault_point("before_commit")
+        with self.lock.hold(self.uri):
+            if self._already_done(idempotency_key):
+                maintenance.delete_uncommitted(self.files, adds)
+                return CommitResult(self.version() or 0, False, operation=operation)
+            dt = self._delta()
+            removes = []
+            if dt is not None and operation == "OVERWRITE":
+                removes = maintenance.files_to_replace(self.spark, dt, schema, adds,
+                                                       replace_where, dynamic)
+            version = self.commit(schema, parts, adds, removes, idempotency_key,
+                                  operation, new_cols=new_cols)
+        return CommitResult(version, True, rows_written=_rows(adds), files_added=len(adds),
+                            files_removed=len(removes), operation=operation)
+
+    def _already_done(self, key: str | None) -> bool:
+        if key is None:
+            return False
+        dt = self._delta()
+        return dt is not None and dt.transaction_version(key) is not None
+
+    def commit(self, schema: StructType, parts: list[str], adds: list, removes: list,
+               idempotency_key: str | None, operation: str, *, new_cols: list[str] = (),
+               parameters: dict | None = None, data_change: bool = True) -> int:
+        """Commit adds + removes as one transaction (caller holds the lock). Returns version."""
+        from deltalake.transaction import CommitProperties, RemoveAction, Transaction
+
+        from lakehouse.tables.schemas import to_delta_schema
+
+        txns = [Transaction(idempotency_key, 1)] if idempotency_key else None
+        meta = {OPERATION_KEY: operation,
+                "operationParameters": {k: str(v) for k, v in (parameters or {}).items()}}
+        props = CommitProperties(app_transactions=txns, custom_metadata=meta)
+        dt = self._delta()
+        if dt is None:
+            self._commit_create(schema, parts, adds, props, None)
+        else:
+            if new_cols:
+                _add_columns(dt, schema, new_cols)
+            rm = [RemoveAction(path=f.rel, data_change=data_change, deletion_timestamp=_now_ms(),
+                               size=f.size, partition_values=_str_values(f.partition))
+                  for f in removes]
+            dt.create_write_transaction([*adds, *rm], mode="append",
+                                        schema=to_delta_schema(schema), partition_by=parts,
+                                        commit_properties=props)
+        return self._require().version()
+
+    def _commit_create(self, schema, parts, adds, props, description) -> None:
+        from deltalake.transaction import create_table_with_add_actions
+
+        from lakehouse.tables.schemas import to_delta_schema
+
+        create_table_with_add_actions(self._rs_uri, to_delta_schema(schema), adds, mode="error",
+                                      partition_by=parts, description=description,
+                                      storage_options=self._opts, commit_properties=props)
+
+    # -- reads ---------------------------------------------------------------------------
+    def read(self, *, version: int | None = None,
+             timestamp: datetime | str | None = None) -> DataFrame:
+        if timestamp is not None:
+            version = maintenance.version_at(self._require(), timestamp, self.uri)
+        dt = self._require(version)
+        schema = from_delta_schema(dt.schema())
+        return read_files(self.spark, self.files, schema, list(dt.metadata().partition_columns),
+                          snapshot_files(dt))
+
+    def read_appended(self, *, since_version: int | None) -> DataFrame:
+        return maintenance.read_appended(self, since_version)
+
+    def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
+        return maintenance.history(self._require(), limit)
+
+    def optimize(self, *, target_file_rows: int | None = None) -> CommitResult:
+        return maintenance.optimize(self, target_file_rows)
+
+    def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
+        return maintenance.vacuum(self, retention_hours, dry_run)
+
+
+def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:
+    from deltalake.schema import Field
+
+    from lakehouse.tables.schemas import to_delta_schema
+
+    wanted = {c.lower() for c in new_cols}
+    fields = [f for f in to_delta_schema(schema).fields if f.name.lower() in wanted]
+    assert all(isinstance(f, Field) for f in fields)
+    dt.alter.add_columns(fields)
+
+
+def _str_values(values: dict) -> dict[str, str | None]:
+    from lakehouse.tables.maintenance import partition_string
+
+    return {k: partition_string(v) for k, v in values.items()}
+
+
+def _rows(adds: list) -> int:
+    import json
+
+    return sum(json.loads(a.stats).get("numRecords", 0) for a in adds)
+
+
+def _write_id() -> str:
+    return f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)

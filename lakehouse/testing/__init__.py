@@ -1,0 +1,1 @@
+"""Fixtures and helpers users can reuse in their own pipeline tests."""

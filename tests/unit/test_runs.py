@@ -1,0 +1,42 @@
+"""Run summary accounting, bookmarks and safe column names (no Spark)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lakehouse.runs.bookmarks import Bookmark, BookmarkStore, PendingBatch
+from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.sources.naming import safe_column_names
+
+
+def test_stage_accounting_balances_only_when_rows_are_all_accounted_for() -> None:
+    ok = StageResult("flights", "curate", status="succeeded", rows_read=10, rows_written=6,
+                     rows_quarantined=3, rows_deduplicated=1)
+    lost = StageResult("flights", "curate", status="succeeded", rows_read=10, rows_written=6,
+                       rows_quarantined=3)
+    assert ok.balanced and not lost.balanced
+    summary = RunSummary(run_id="r1", profile="local", stage="all", datasets=["flights"])
+    summary.add(ok)
+    assert summary.balanced
+    summary.add(lost)
+    assert not summary.balanced
+    summary.finish("succeeded")
+    data = json.loads(summary.to_json())
+    assert [s["balanced"] for s in data["stages"]] == [True, False]
+    assert "does NOT balance" in summary.render()
+
+
+def test_bookmark_round_trip(tmp_path: Path) -> None:
+    store = BookmarkStore(tmp_path.as_uri())
+    assert store.load("flights").ingested == {}
+    mark = Bookmark("flights", ingested={"flights/a.csv": {"size": 3}},
+                    pending=PendingBatch("k1", {"flights/b.csv": {"size": 4}}), curated_raw_version=2)
+    store.save(mark)
+    again = store.load("flights")
+    assert again == mark
+
+
+def test_safe_column_names() -> None:
+    assert safe_column_names(["Dep Time", "dep-time", "1st", "_source_file", "", "ok"]) == [
+        "dep_time", "dep_time_2", "_1st", "source_file", "col", "ok"]
