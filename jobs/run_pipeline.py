@@ -22,4 +22,6 @@ except ImportError:  # a source checkout that is not installed: use the reposito
     from lakehouse.runtimes.entry import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code:  # only exit explicitly on failure: some Glue versions report sys.exit(0) as failed
+        sys.exit(code)

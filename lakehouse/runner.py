@@ -44,7 +44,7 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     if stage in ("ingest", "all"):
         plan += [(ingest, d) for d in selected]
     if stage in ("curate", "all"):
-        plan += [(curate, d) for d in selected]
+        plan += [(curate, d) for d in curate_order(selected)]
     plan += [(export, e) for e in exports]
     try:
         for func, item in plan:
@@ -62,6 +62,22 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     finally:
         write_summary(project, summary)
     return summary
+
+
+def curate_order(datasets: list) -> list:
+    """Datasets referenced by another's ``references`` rules are curated first (stable order)."""
+    names = {d.name for d in datasets}
+    needs = {d.name: {r.dataset for r in d.rules.all() if r.rule == "references"}
+             & names - {d.name} for d in datasets}
+    ordered: list = []
+    pending = list(datasets)
+    while pending:
+        ready = [d for d in pending if needs[d.name] <= {o.name for o in ordered}]
+        if not ready:  # a reference cycle: keep the given order for the rest
+            ready = pending[:1]
+        ordered.extend(ready)
+        pending = [d for d in pending if d not in ready]
+    return ordered
 
 
 def _timed(func: Callable, ctx, item, summary: RunSummary) -> StageResult:

@@ -23,7 +23,7 @@ from lakehouse.catalog.model import (
 from lakehouse.errors import EntityNotFoundError, InvalidInputError
 
 T = TypeVar("T")
-MAX_PAGE = 1000                 # Glue's largest MaxResults for GetTables/GetPartitions
+MAX_PARTITION_PAGE = 1000       # GetPartitions MaxResults (the other list calls: 100)
 MAX_BATCH_CREATE = 100          # BatchCreatePartition accepts at most 100 entries
 MAX_BATCH_GET = 1000            # BatchGetPartition: at most 1000 keys
 MAX_BATCH_DELETE = 25           # BatchDeletePartition: at most 25 entries
@@ -148,6 +148,10 @@ class Catalog(abc.ABC):
                     f"partition {list(vals)} of {database}.{table} has {len(vals)} value(s); "
                     f"the table has {len(keys)} partition key(s) {[k.name for k in keys]}")
 
+    def partition_locations(self, database: str, table: str) -> dict[tuple[str, ...], str]:
+        """Every partition's values -> location (cheaper than full partitions where possible)."""
+        return {p.values: p.location for p in self.iter_partitions(database, table)}
+
     def iter_databases(self) -> Iterator[Database]:
         yield from _follow(lambda token: self.list_databases(next_token=token))
 
@@ -207,12 +211,13 @@ def _chunked(items: list, size: int, call: Callable[[list], list]) -> list:
     return out
 
 
-def page_size(max_results: int | None) -> int:
-    """Validate ``max_results`` as Glue does (1..1000; default 100)."""
+def page_size(max_results: int | None, limit: int = 100) -> int:
+    """Validate ``max_results`` as Glue does: 1..100 for databases, tables and versions,
+    1..1000 for partitions; default 100."""
     if max_results is None:
-        return 100
-    if not 1 <= max_results <= MAX_PAGE:
-        raise InvalidInputError(f"max_results must be between 1 and {MAX_PAGE}, got {max_results}")
+        return min(100, limit)
+    if not 1 <= max_results <= limit:
+        raise InvalidInputError(f"max_results must be between 1 and {limit}, got {max_results}")
     return max_results
 
 

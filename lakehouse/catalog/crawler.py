@@ -2,7 +2,8 @@
 
 Every top-level folder is a table; a folder holding ``_delta_log`` is a Delta table, also
 when nested (``quarantine/flights/raw_to_curated`` -> table ``flights_raw_to_curated``).
-Other folders are Parquet/CSV/JSON tables whose sub-folders are Hive-style partitions.
+Other folders are Parquet/CSV/JSON tables whose sub-folders are Hive-style partitions; a
+folder with an export ``_manifest.json`` is crawled at the version the manifest names.
 
 The schema-change policy is applied to every table *before* anything is registered: one
 breaking change fails the crawl with the diff and leaves the catalog unchanged.
@@ -10,6 +11,7 @@ breaking change fails the crawl with the diff and leaves the catalog unchanged.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +36,7 @@ from lakehouse.errors import CatalogError, SchemaError
 from lakehouse.storage.uri import is_local, local_path, to_uri
 
 MAX_DEPTH = 4
+MANIFEST = "_manifest.json"     # written by the export stage next to its versions
 
 
 @dataclass
@@ -45,7 +48,7 @@ class CrawlResult:
     action: str                    # created | versioned | updated | unchanged
     version_id: str | None
     columns: int
-    partitions: int
+    partitions: int | None         # None for Delta (its partitions live in the log)
     diff: str = ""
 
 
@@ -129,7 +132,7 @@ def _register(catalog: Catalog, database: str, item: InferredTable,
         database, item.name, location=item.path.as_uri(), table_format=item.table_format,
         columns=[(c.name, c.type) for c in (*item.columns, *item.partition_keys)],
         partition_keys=[(k.name, k.type) for k in item.partition_keys], current=current,
-        parameters={"lakehouse.crawled": "true"})
+        description=current.description if current else "")
     table = _with_comments(table, item.columns)
     action = put_table(catalog, table, current)
     if item.table_format != "delta":
@@ -137,7 +140,8 @@ def _register(catalog: Catalog, database: str, item: InferredTable,
         sync_partitions(catalog, table, [dict(zip(keys, v, strict=True)) for v in item.partitions])
     stored = catalog.get_table(database, item.name)
     return CrawlResult(item.name, item.table_format, action, stored.version_id,
-                       len(stored.all_columns), len(item.partitions),
+                       len(stored.all_columns),
+                       None if item.table_format == "delta" else len(item.partitions),
                        diff.render() if diff and diff.changed else "")
 
 
@@ -189,7 +193,20 @@ def _format(path: Path) -> str | None:
     return EXTENSIONS.get(suffixes[-1].lower()) if suffixes else None
 
 
+def _current_version(folder: Path) -> Path:
+    """A versioned export (``_manifest.json`` naming the live ``location``) -> that folder."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return folder
+    try:
+        target = local_path(json.loads(manifest.read_text(encoding="utf-8"))["location"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CatalogError(f"cannot read the export manifest {manifest}: {exc}") from exc
+    return target if target.is_dir() else folder
+
+
 def _infer_files(name: str, folder: Path) -> InferredTable | None:
+    folder = _current_version(folder)
     files = _data_files(folder)
     if not files:
         return None

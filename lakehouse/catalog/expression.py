@@ -1,10 +1,11 @@
 """Glue ``GetPartitions`` filter expressions: a small parser and evaluator (no Spark).
 
-Supported, as in Glue: comparisons ``= <> != < > <= >=``, ``[NOT] BETWEEN a AND b``,
+Supported, as documented for Glue: comparisons ``= <> < > <= >=``, ``[NOT] BETWEEN a AND b``,
 ``[NOT] IN (a, b)``, ``[NOT] LIKE 'pat%'`` (string keys only), ``AND``, ``OR``, ``NOT`` and
-parentheses. Literals are single-quoted strings or numbers; they are cast to the partition
-key's type (int/bigint/..., decimal, date, timestamp, string) before comparing, so
-``month > 9`` on an ``int`` key compares numbers, not strings.
+parentheses. Nothing Glue would reject (no ``!=``, no backquotes): an expression the local
+backend accepts is also accepted by Glue. Literals are single-quoted strings or
+numbers; they are cast to the partition key's type (int/bigint/..., decimal, date,
+timestamp, string) before comparing, so ``month > 9`` on an ``int`` key compares numbers.
 
     >>> expr = parse("year = '2013' AND month BETWEEN 1 AND 3")
     >>> expr.evaluate({"year": "2013", "month": "2"}, {"year": "string", "month": "int"})
@@ -26,12 +27,12 @@ _TOKEN = re.compile(r"""
     \s*(?:
       (?P<str>'(?:[^']|'')*')
     | (?P<num>-?\d+(?:\.\d+)?)
-    | (?P<op><>|!=|<=|>=|=|<|>)
+    | (?P<op><>|<=|>=|=|<|>)
     | (?P<punct>[(),])
-    | (?P<ident>`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
     )""", re.VERBOSE)
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "BETWEEN", "LIKE"}
-_OPS = {"=": operator.eq, "<>": operator.ne, "!=": operator.ne, "<": operator.lt,
+_OPS = {"=": operator.eq, "<>": operator.ne, "<": operator.lt,
         ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 _INTS = {"tinyint", "smallint", "int", "integer", "bigint", "long"}
 
@@ -127,8 +128,6 @@ def _tokenize(expression: str) -> list[tuple[str, str]]:
         value = match.group(kind)
         if kind == "ident" and value.upper() in _KEYWORDS:
             kind, value = "kw", value.upper()
-        elif kind == "ident":
-            value = value.strip("`")
         elif kind == "str":
             value = value[1:-1].replace("''", "'")
         tokens.append((kind, value))

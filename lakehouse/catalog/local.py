@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse.catalog import shapes
-from lakehouse.catalog.base import Catalog, decode_token, encode_token, page_size
+from lakehouse.catalog.base import (
+    MAX_PARTITION_PAGE,
+    Catalog,
+    decode_token,
+    encode_token,
+    page_size,
+)
 from lakehouse.catalog.expression import compile_filter
 from lakehouse.catalog.model import Database, Page, Partition, PartitionError, Table, TableVersion
 from lakehouse.errors import AlreadyExistsError, CatalogError, EntityNotFoundError
@@ -54,8 +60,11 @@ class LocalCatalog(Catalog):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
+                ready = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                                     "name='partitions'").fetchone()
+                if not ready:        # first use: WAL is a property of the file, set it once
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise CatalogError(f"cannot open the local catalog at {self.path}: {exc}",
                                hint="check that the lake folder is writable") from exc
@@ -68,6 +77,8 @@ class LocalCatalog(Catalog):
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            # WAL + NORMAL: durable against crashes of the process, one fsync per checkpoint.
+            conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
         finally:
             conn.close()
@@ -268,10 +279,16 @@ class LocalCatalog(Catalog):
                                                  "Partition not found"))
         return errors
 
+    def partition_locations(self, database: str, table: str) -> dict[tuple[str, ...], str]:
+        self.get_table(database, table)
+        rows = self._query("SELECT vkey, json_extract(body, '$.StorageDescriptor.Location') "
+                           "FROM partitions WHERE db=? AND tbl=?", (database, table))
+        return {tuple(json.loads(vkey)): location or "" for vkey, location in rows}
+
     def get_partitions(self, database: str, table: str, *, expression: str | None = None,
                        max_results: int | None = None,
                        next_token: str | None = None) -> Page[Partition]:
-        size, after = page_size(max_results), _after(next_token, "")
+        size, after = page_size(max_results, MAX_PARTITION_PAGE), _after(next_token, "")
         keys = self.get_table(database, table).partition_keys
         types = {k.name: k.type for k in keys}
         expr = compile_filter(expression, types) if expression and expression.strip() else None

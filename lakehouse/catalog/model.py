@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from lakehouse.catalog.names import check_column_name, check_entity_name
+from lakehouse.errors import InvalidInputError
 
 T = TypeVar("T")
 
@@ -81,8 +82,6 @@ class Table:
         names = [c.name.lower() for c in (*self.storage.columns, *self.partition_keys)]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            from lakehouse.errors import InvalidInputError
-
             raise InvalidInputError(
                 f"table {self.qualified_name} declares these columns twice: {dupes}",
                 hint="a partition key must not also be a data column",

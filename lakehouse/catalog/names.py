@@ -12,7 +12,6 @@ import re
 from lakehouse.errors import InvalidInputError
 
 MAX_NAME = 255
-MAX_COMMENT = 255
 _ENTITY = re.compile(r"^[a-z0-9_]+$")
 _SAFE = re.compile(r"[^a-z0-9_]+")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from lakehouse.catalog.model import Column
-from lakehouse.errors import SchemaError
+from lakehouse.errors import InvalidInputError, SchemaError
 
 Policy = Literal["additive", "strict", "permissive"]
 POLICIES = ("additive", "strict", "permissive")
@@ -31,11 +31,14 @@ class SchemaDiff:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.dropped or self.retyped or self.reordered)
+        """Columns added, dropped or re-typed. A new order alone is not a change: lake
+        formats resolve columns by name (and Delta keeps partition columns where it likes)."""
+        return bool(self.added or self.dropped or self.retyped)
 
     def breaking(self, policy: Policy) -> bool:
         if policy not in POLICIES:
-            raise ValueError(f"unknown schema policy {policy!r}; expected one of {POLICIES}")
+            raise InvalidInputError(f"unknown schema policy {policy!r}",
+                                    hint=f"use one of: {', '.join(POLICIES)}")
         if policy == "permissive":
             return False
         if policy == "strict":
@@ -55,7 +58,7 @@ class SchemaDiff:
         lines += [f"  + {c.name} {c.type}   (added)" for c in self.added
                   if c.name not in renamed_new]
         if self.reordered and not lines:
-            lines.append("  ~ same columns in a different order")
+            lines.append("  ~ same columns in a different order (not a change)")
         return "\n".join(lines) or "  (no change)"
 
 

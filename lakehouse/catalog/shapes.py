@@ -27,8 +27,17 @@ def _drop_empty(shape: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ columns
+MAX_COMMENT = 255               # Glue's limit for a column comment
+MAX_DESCRIPTION = 2048          # ... and for a table or database description
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def columns_to_glue(columns: tuple[Column, ...]) -> list[dict[str, str]]:
-    return [_drop_empty({"Name": c.name, "Type": c.type, "Comment": c.comment}) for c in columns]
+    return [_drop_empty({"Name": c.name, "Type": c.type, "Comment": _clip(c.comment, MAX_COMMENT)})
+            for c in columns]
 
 
 def columns_from_glue(items: list[dict[str, Any]] | None) -> tuple[Column, ...]:
@@ -65,7 +74,7 @@ def storage_from_glue(shape: dict[str, Any] | None) -> StorageDescriptor:
 # ---------------------------------------------------------------------------- databases
 def database_input(db: Database) -> dict[str, Any]:
     return {"Name": db.name, **_drop_empty({
-        "Description": db.description, "LocationUri": db.location_uri,
+        "Description": _clip(db.description, MAX_DESCRIPTION), "LocationUri": db.location_uri,
         "Parameters": dict(db.parameters)})}
 
 
@@ -83,7 +92,7 @@ def database_from_glue(shape: dict[str, Any]) -> Database:
 def table_input(table: Table) -> dict[str, Any]:
     """Glue ``TableInput`` for create/update (read-only fields such as times left out)."""
     return {"Name": table.name, **_drop_empty({
-        "Description": table.description,
+        "Description": _clip(table.description, MAX_DESCRIPTION),
         "TableType": table.table_type,
         "Parameters": dict(table.parameters),
         "StorageDescriptor": storage_to_glue(table.storage),

@@ -134,7 +134,7 @@ def sync_partitions(catalog: Catalog, table: Table, partitions: list[dict[str, s
                 f"keys {keys}")
         values = tuple(_text(spec[k]) for k in keys)
         wanted[values] = partition_location(table.location, keys, values)
-    existing = {p.values: p.location for p in catalog.iter_partitions(table.database, table.name)}
+    existing = catalog.partition_locations(table.database, table.name)
     stale = [v for v, loc in existing.items() if wanted.get(v) != loc]
     if stale:
         catalog.batch_delete_partitions(table.database, table.name, stale)

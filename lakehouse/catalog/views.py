@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.catalog.base import Catalog
+from lakehouse.catalog.formats import PARTITION_BY_PARAM
 from lakehouse.catalog.model import Table
 from lakehouse.catalog.schema import Policy, diff_schemas
 from lakehouse.errors import InvalidInputError
@@ -20,7 +21,7 @@ ZONES = ("landing", "raw", "curated", "quarantine", "exportable")
 def _partition_count(catalog: Catalog, table: Table) -> int | None:
     if not table.partition_keys:
         return None
-    return sum(1 for _ in catalog.iter_partitions(table.database, table.name))
+    return len(catalog.partition_locations(table.database, table.name))
 
 
 def table_summary(catalog: Catalog, table: Table) -> dict[str, Any]:
@@ -43,6 +44,8 @@ def describe(catalog: Catalog, database: str, name: str, *, version_id: str | No
         "columns": [{"name": c.name, "type": c.type, "comment": c.comment}
                     for c in table.columns],
         "partition_keys": [{"name": c.name, "type": c.type} for c in table.partition_keys],
+        "delta_partition_by": [k for k in table.parameters.get(PARTITION_BY_PARAM, "").split(",")
+                               if k],
         "parameters": dict(sorted(table.parameters.items())),
         "partition_count": len(partitions),
         "partitions": [{"values": list(p.values), "location": p.location}
@@ -65,6 +68,8 @@ def render_describe(info: dict[str, Any], table: Callable[[Sequence, Sequence[st
                   + (f" (first {len(info['partitions'])})"
                      if len(info["partitions"]) < info["partition_count"] else "")]
         lines += [f"  {'/'.join(p['values'])}  {p['location']}" for p in info["partitions"]]
+    if info["delta_partition_by"]:
+        lines += ["", f"partitioned by (in the Delta log): {', '.join(info['delta_partition_by'])}"]
     lines += ["", "parameters:"] + [f"  {k} = {v}" for k, v in info["parameters"].items()]
     return "\n".join(lines)
 

@@ -80,7 +80,8 @@ def ls_cmd(database: str | None, conf_dir: str | None, env: str | None, as_json:
         names = [database] if database else [d.name for d in catalog.iter_databases()]
         if database:
             catalog.get_database(database)
-        summaries = [table_summary(catalog, t) for db in names for t in catalog.iter_tables(db)]
+        summaries = sorted((table_summary(catalog, t) for db in names
+                            for t in catalog.iter_tables(db)), key=lambda s: s["table"])
     rows = [(s["table"], s["format"], s["columns"], s["partitions"], s["version"], s["location"])
             for s in summaries]
     text = (_table(rows, ["TABLE", "FORMAT", "COLUMNS", "PARTITIONS", "VERSION", "LOCATION"])

@@ -16,6 +16,7 @@ from lakehouse.errors import LakehouseError
 _COMMAND_MODULES: list[str] = [
     "lakehouse.cli.listen",
     "lakehouse.cli.catalog",
+    "lakehouse.cli.quality",
     "lakehouse.cli.package", "lakehouse.cli.submit",
 ]
 

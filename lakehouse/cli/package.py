@@ -9,7 +9,8 @@ import click
 
 @click.command("package")
 @click.option("--out", "out_dir", default="dist", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the artifact set (emptied first).")
+              type=click.Path(file_okay=False),
+              help="Folder for the artifact set (an earlier set there is replaced).")
 @click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Project root holding pyproject.toml, lakehouse/, jobs/ and conf/.")
 @click.option("--skip-deps-archive", is_flag=True,

@@ -6,6 +6,7 @@ Example::
       window_seconds: 60                  # arrivals for one dataset within 60 s -> one run
       source_uri: s3://acme-landing/in    # the bucket/prefix whose events feed the landing zone
       dispatch: local                     # local | glue | emr-serverless
+      package_dir: dist                   # prebuilt `lakehouse package` output (glue/emr)
       queue_url: ${env:LAKEHOUSE_QUEUE_URL}
       dlq_url: ${env:LAKEHOUSE_DLQ_URL}
       max_receives: 5
@@ -53,6 +54,7 @@ class TriggersSection(_Strict):
     max_batch_objects: int = Field(default=1000, ge=1)
     source_uri: str | None = None
     dispatch: Literal["local", "glue", "emr-serverless"] = "local"
+    package_dir: str | None = None
     queue_url: str | None = None
     dlq_url: str | None = None
     max_receives: int | None = Field(default=None, ge=1)

@@ -89,7 +89,7 @@ class LocalDispatcher:
                       trigger=request.trigger(), spark=self.spark)
         status = str(getattr(summary, "status", "succeeded"))
         run_id = str(getattr(summary, "run_id", request.batch_id))
-        if status.lower() not in ("succeeded", "success", "ok", "completed", "skipped"):
+        if status.lower() != "succeeded":
             raise EventError(f"run {run_id} for dataset {request.dataset!r} ended {status}",
                              context={"dataset": request.dataset, "batch": request.batch_id})
         return DispatchResult(run_id=run_id, status=status)
@@ -98,17 +98,21 @@ class LocalDispatcher:
         target = self.landing / obj["relative_key"]
         target.parent.mkdir(parents=True, exist_ok=True)
         extra = {"VersionId": obj["version_id"]} if obj.get("version_id") else {}
+        tmp: str | None = None
         try:
             body = self.s3.get_object(Bucket=obj["bucket"], Key=obj["key"], **extra)["Body"]
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".arriving-")
             with os.fdopen(fd, "wb") as out:
                 for chunk in iter(lambda: body.read(1 << 20), b""):
                     out.write(chunk)
-            Path(tmp).replace(target)
+            Path(tmp).replace(target)  # atomic: a reader never sees half a file
         except Exception as exc:
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
             raise EventError(f"could not copy s3://{obj['bucket']}/{obj['key']} to {target}: {exc}",
-                             hint="check that the worker may s3:GetObject on the landing bucket",
-                             context={"dataset": obj.get("relative_key")}) from exc
+                             hint="check that the object exists and the worker may "
+                                  "s3:GetObject / s3:GetObjectVersion on the landing bucket",
+                             context={"version": obj.get("version_id")}) from exc
 
 
 def _runner() -> Callable[..., Any]:
@@ -120,42 +124,47 @@ def _runner() -> Callable[..., Any]:
 
 
 class RuntimeDispatcher:
-    """Adapter to the runtimes issue's submission code (Glue / EMR Serverless).
+    """Adapter to :func:`lakehouse.runtimes.submit.submit` (Glue / EMR Serverless).
 
-    ``submit`` is called as ``submit(project, target=..., datasets=[...], stage=...,
-    trigger=..., wait=False)`` and returns an object with ``run_id`` (or a string id).
+    The run is started with ``wait=False`` (the worker does not block on a cluster run; the
+    submission succeeding is what acknowledges the messages). ``package_dir`` is a prebuilt
+    ``lakehouse package`` output, so each dispatch uploads nothing new.
     """
 
     def __init__(self, project: Project, *, target: str, submit: Callable[..., Any] | None = None,
-                 stage: str = "all"):
+                 stage: str = "all", package_dir: str | None = None):
         self.project = project
         self.target = target
         self.stage = stage
+        path = Path(package_dir).expanduser() if package_dir else None
+        self.package_dir = project.project_dir / path if path and not path.is_absolute() else path
         self._submit = submit
 
     def dispatch(self, request: RunRequest) -> DispatchResult:
         submit = self._submit or _runtime_submit()
         try:
             result = submit(self.project, target=self.target, datasets=[request.dataset],
-                            stage=self.stage, trigger=request.trigger(), wait=False)
+                            stage=self.stage, wait=False, package_dir=self.package_dir,
+                            echo=log.info)
         except LakehouseError:
             raise
         except Exception as exc:
             raise EventError(f"submitting {request.dataset!r} to {self.target} failed: {exc}",
                              context={"batch": request.batch_id}) from exc
-        run_id = result if isinstance(result, str) else str(getattr(result, "run_id", ""))
-        return DispatchResult(run_id=run_id or request.batch_id, status="submitted",
-                              detail={"target": self.target})
+        run_id = str(getattr(result, "run_id", "") or request.batch_id)
+        log.info("batch %s (%d objects) submitted to %s as run %s", request.batch_id,
+                 len(request.objects), self.target, run_id)
+        return DispatchResult(run_id=run_id, status=str(getattr(result, "state", "SUBMITTED")),
+                              detail={"target": self.target, "logs": getattr(result, "logs", "")})
 
 
 def _runtime_submit() -> Callable[..., Any]:
     try:
-        from lakehouse.runtimes import submit_run  # type: ignore[attr-defined]
+        from lakehouse.runtimes.submit import submit
     except ImportError as exc:
-        raise EventError("lakehouse.runtimes has no submit_run() to dispatch with",
-                         hint="set triggers.dispatch: local, or install a lakehouse version "
-                              "with runtime submission") from exc
-    return submit_run
+        raise EventError("lakehouse.runtimes.submit is not available to dispatch with",
+                         hint="set triggers.dispatch: local") from exc
+    return submit
 
 
 def build_dispatcher(project: Project, *, s3: Any | None = None, spark: Any = None) -> Dispatcher:
@@ -163,4 +172,5 @@ def build_dispatcher(project: Project, *, s3: Any | None = None, spark: Any = No
     target = project.lake.triggers.dispatch
     if target == "local":
         return LocalDispatcher(project, s3=s3, spark=spark)
-    return RuntimeDispatcher(project, target=target)
+    return RuntimeDispatcher(project, target=target,
+                             package_dir=project.lake.triggers.package_dir)

@@ -120,7 +120,7 @@ class ArrivalProcessor:
         except Exception as exc:
             self.stats.run_failures += 1
             error = f"dispatch of {len(items)} object(s) to {batch.dataset!r} failed: {exc}"
-            log.error("%s (batch %s)", error, request.batch_id)
+            log.error("%s (batch %s)", error, request.batch_id, exc_info=True)
             for item in items:
                 self.store.release(item.arrival, owner=self.owner)
             return self._resolve(items, failure=error)

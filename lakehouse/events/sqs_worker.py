@@ -166,14 +166,16 @@ class SqsWorker:
     def _heartbeat(self) -> None:
         interval = max(1.0, self.settings.visibility_timeout / 3)
         while not self._done.wait(interval):
+            # Holding the lock while extending means a message decided meanwhile (deleted, or
+            # given a back-off) is never re-extended after its decision was applied.
             with self._lock:
                 handles = [m.receipt_handle for m in self._in_hand.values()]
-            for start in range(0, len(handles), 10):
-                entries = [{"Id": str(i), "ReceiptHandle": h,
-                            "VisibilityTimeout": self.settings.visibility_timeout}
-                           for i, h in enumerate(handles[start:start + 10])]
-                try:
-                    self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url,
-                                                             Entries=entries)
-                except Exception as exc:  # a lost heartbeat must not kill the worker
-                    log.warning("visibility heartbeat failed: %s", exc)
+                for start in range(0, len(handles), 10):
+                    entries = [{"Id": str(i), "ReceiptHandle": h,
+                                "VisibilityTimeout": self.settings.visibility_timeout}
+                               for i, h in enumerate(handles[start:start + 10])]
+                    try:
+                        self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url,
+                                                                 Entries=entries)
+                    except Exception as exc:  # a lost heartbeat must not kill the worker
+                        log.warning("visibility heartbeat failed: %s", exc)

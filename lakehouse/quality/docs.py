@@ -50,7 +50,7 @@ def render_validation_html(suite_result) -> str:
 
 
 def build_docs(project: Project, outcome: GateOutcome, *,
-               baseline: dict[str, float] | None = None) -> str:
+               baseline=None) -> str:
     """Write the suite, the validation result and its Data Docs page; return the page URI."""
     from lakehouse.quality.gx_suite import suite_name, validation_result
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 FAILED = "_failed_rules"
 QUARANTINE_COLUMNS = (FAILED, "_reason", "_gate", "_run_id", "_quarantined_at")
-_ALL = "__lh_failed_all"
+_BAD = "__lh_bad"
 
 
 @dataclass
@@ -79,6 +79,7 @@ class GateOutcome:
     quarantined_count: int
     stats: dict[str, float] = field(default_factory=dict)
     rules: list = field(default_factory=list)
+    baseline: Mapping[str, float] | None = None
     _annotated: DataFrame | None = None
     docs_uri: str | None = None
 
@@ -128,7 +129,7 @@ class GateOutcome:
             if docs:
                 from lakehouse.quality.docs import build_docs
 
-                self.docs_uri = build_docs(project, self)
+                self.docs_uri = build_docs(project, self, baseline=self.baseline)
         finally:
             self.release()
         return self.docs_uri
@@ -149,8 +150,10 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
 
     ctx = context or GateContext()
     rule_list = list(rules.for_gate(gate) if hasattr(rules, "for_gate") else rules)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     now = ctx.now or started
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
     original = list(df.columns)
 
     refs = _references(rule_list, ctx, dataset)
@@ -159,20 +162,22 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     live = {name: expr for name, expr in checks.items() if expr is not None}
     blocking_names = [r.name for r in rule_list if r.name in live and r.severity != "warn"]
 
-    flags = [F.when(expr, F.lit(name)) for name, expr in live.items()]
-    failed_all = F.filter(F.array(*flags), lambda x: x.isNotNull()) if flags \
-        else F.array().cast("array<string>")
-    annotated = work.select(*[F.col(f"`{c}`") for c in original], failed_all.alias(_ALL))
+    # one boolean column per row-level rule (plain expressions keep whole-stage codegen;
+    # an array built with a lambda per row would not), plus the quarantine decision
+    vcols = {name: f"__lh_v{i}" for i, name in enumerate(live)}
+    bad = F.lit(False)
+    for name in blocking_names:
+        bad = bad | F.col(vcols[name])
+    annotated = work.select(*[F.col(f"`{c}`") for c in original],
+                            *[expr.alias(vcols[name]) for name, expr in live.items()])
+    annotated = annotated.withColumn(_BAD, bad)
     if ctx.cache:
         annotated = annotated.persist()
 
-    in_blocking = F.lit(blocking_names).cast("array<string>")
-    failed = F.array_intersect(F.col(_ALL), in_blocking)
-    is_bad = F.size(failed) > 0
+    is_bad = F.col(_BAD)
     aggs = [F.count(F.lit(1)).alias("__lh_total"),
             F.sum(is_bad.cast("int")).alias("__lh_quarantined")]
-    aggs += [F.sum(F.array_contains(F.col(_ALL), name).cast("int")).alias(f"__lh_fail:{name}")
-             for name in live]
+    aggs += [F.sum(F.col(vcols[name]).cast("int")).alias(f"__lh_fail:{name}") for name in live]
     aggs += M.aggregate_exprs(rule_list)
     row = annotated.agg(*aggs).first().asDict()  # the one aggregation
     total = int(row["__lh_total"])
@@ -193,15 +198,18 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     if baseline is None and any(r.rule == "drift" for r in rule_list):
         baseline = _baseline(ctx, dataset, gate)
     results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
-    _attach_samples(annotated, results, ctx.sample_rows, original)
+    _attach_samples(annotated, results, ctx.sample_rows, original, vcols)
 
-    reasons = F.create_map(*[x for r in rule_list if r.name in live
-                             for x in (F.lit(r.name), F.lit(R.describe(r)))]) \
-        if live else F.create_map().cast("map<string,string>")
+    reasons = {r.name: R.describe(r) for r in rule_list if r.name in live}
+    failed = F.array_compact(F.array(
+        *[F.when(F.col(vcols[n]), F.lit(n)) for n in blocking_names])) if blocking_names \
+        else F.array().cast("array<string>")
+    reason = F.concat_ws("; ", *[F.when(F.col(vcols[n]), F.lit(reasons[n])) for n in blocking_names]) \
+        if blocking_names else F.lit("")
     quarantined = annotated.where(is_bad).select(
         *[F.col(f"`{c}`") for c in original],
         failed.alias(FAILED),
-        F.array_join(F.transform(failed, lambda n: F.element_at(reasons, n)), "; ").alias("_reason"),
+        reason.alias("_reason"),
         F.lit(gate).alias("_gate"),
         F.lit(run_id).cast("string").alias("_run_id"),
         F.lit(started.replace(tzinfo=None)).cast("timestamp").alias("_quarantined_at"))
@@ -210,7 +218,8 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
         dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
         quarantined=quarantined, results=results, total=total,
         quarantined_count=int(row["__lh_quarantined"] or 0),
-        stats=M.column_stats(row, rule_list, total), rules=rule_list, _annotated=annotated)
+        stats=M.column_stats(row, rule_list, total), rules=rule_list, baseline=baseline,
+        _annotated=annotated)
 
 
 def _references(rules: Sequence, ctx: GateContext, dataset: str) -> dict[str, DataFrame]:
@@ -228,26 +237,30 @@ def _references(rules: Sequence, ctx: GateContext, dataset: str) -> dict[str, Da
 
 
 def _baseline(ctx: GateContext, dataset: str, gate: str) -> dict[str, float] | None:
-    if ctx.spark is None or ctx.project is None:
+    if ctx.project is None:
         return None
     from lakehouse.quality.store import load_baseline
 
-    return load_baseline(ctx.spark, ctx.project, dataset, gate)
+    return load_baseline(ctx.project, dataset, gate)
 
 
 def _attach_samples(annotated: DataFrame, results: list[RuleResult], limit: int,
-                    columns: list[str]) -> None:
+                    columns: list[str], vcols: Mapping[str, str]) -> None:
     """Keep up to ``limit`` failing rows per failing row-level rule (one small query)."""
+    from functools import reduce
+
     from pyspark.sql import functions as F
 
     failing = [r for r in results if r.level == "row" and r.failing]
     if not failing or limit <= 0:
         return
-    rows = annotated.where(F.size(F.col(_ALL)) > 0).limit(limit * 20).collect()
+    any_failed = reduce(lambda a, b: a | b, [F.col(vcols[r.name]) for r in failing])
+    rows = annotated.where(any_failed).limit(limit * 20).collect()
     for res in failing:
-        picked = [r for r in rows if res.name in r[_ALL]][:limit]
+        flag = vcols[res.name]
+        picked = [r for r in rows if r[flag]][:limit]
         if not picked and res.blocking:
-            picked = annotated.where(F.array_contains(F.col(_ALL), res.name)).limit(limit).collect()
+            picked = annotated.where(F.col(flag)).limit(limit).collect()
         res.samples = [{c: _jsonable(r[c]) for c in columns} for r in picked]
 
 

@@ -9,7 +9,7 @@ SQL expectations refer to referenced tables as temp views named :func:`ref_view`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from lakehouse.quality.gate import GateOutcome
 
+# SQL below is built from the dataset contract (trusted config), never from data.
 _GX_SEVERITY = {"warn": "warning", "quarantine": "critical", "fail": "critical"}
 
 
@@ -69,22 +70,22 @@ def expectations_for(rule, *, gate: str, baseline: Mapping[str, float] | None = 
                                                     ignore_row_if="any_value_is_missing",
                                                     **mostly, **common)]
     if kind == "expression":
-        sql = f"SELECT * FROM {{batch}} WHERE NOT coalesce(({rule.expr}), true)"
+        sql = f"SELECT * FROM {{batch}} WHERE NOT coalesce(({rule.expr}), true)"  # noqa: S608
         return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
     if kind == "type_castable":
-        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND "
+        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND "  # noqa: S608
                f"try_cast({q} AS {rule.type}) IS NULL")
         return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
     if kind == "references":
         view, ref = ref_view(rule.dataset, rule.target_column), f"`{rule.target_column}`"
-        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND {q} NOT IN "
+        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND {q} NOT IN "  # noqa: S608
                f"(SELECT {ref} FROM {view} WHERE {ref} IS NOT NULL)")
         return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
     if kind == "row_count":
         return [gxe.ExpectTableRowCountToBeBetween(min_value=rule.min, max_value=rule.max,
                                                    **common)]
     if kind == "freshness":
-        oldest = (now or datetime.now(timezone.utc)) - timedelta(seconds=rule.max_age_seconds)
+        oldest = (now or datetime.now(UTC)) - timedelta(seconds=rule.max_age_seconds)
         return [gxe.ExpectColumnMaxToBeBetween(
             column=col, min_value=oldest.replace(tzinfo=None).isoformat(), **common)]
     if kind == "drift":

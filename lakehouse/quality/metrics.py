@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.quality.results import RuleResult
@@ -31,14 +31,25 @@ def aggregate_exprs(rules: Sequence) -> list[Column]:
     for col in sorted({r.column for r in rules if r.rule == "freshness"}):
         out.append(F.max(F.col(f"`{col}`")).alias(f"__lh_max:{col}"))
     for col in stat_columns(rules):
-        c = F.col(f"`{col}`")
-        numeric = c.cast("double")
-        out += [
-            F.avg(numeric).alias(STAT_KEY.format(metric="mean", column=col)),
-            F.stddev(numeric).alias(STAT_KEY.format(metric="stddev", column=col)),
-            F.sum(F.when(c.isNull(), 1).otherwise(0)).alias(f"__lh_nulls:{col}"),
-            F.approx_count_distinct(c).alias(STAT_KEY.format(metric="distinct_count", column=col)),
-        ]
+        wanted = {m for r in rules if r.rule == "drift" and r.column == col for m in r.metrics}
+        out += _stat_exprs(col, wanted)
+    return out
+
+
+def _stat_exprs(col: str, wanted: set[str]) -> list[Column]:
+    from pyspark.sql import functions as F
+
+    c = F.col(f"`{col}`")
+    out = []
+    if "mean" in wanted:
+        out.append(F.avg(c.cast("double")).alias(STAT_KEY.format(metric="mean", column=col)))
+    if "stddev" in wanted:
+        out.append(F.stddev(c.cast("double")).alias(STAT_KEY.format(metric="stddev", column=col)))
+    if "null_ratio" in wanted:
+        out.append(F.sum(F.when(c.isNull(), 1).otherwise(0)).alias(f"__lh_nulls:{col}"))
+    if "distinct_count" in wanted:
+        out.append(F.approx_count_distinct(c).alias(
+            STAT_KEY.format(metric="distinct_count", column=col)))
     return out
 
 
@@ -50,8 +61,9 @@ def column_stats(row: Mapping[str, Any], rules: Sequence, total: int) -> dict[st
             value = row.get(STAT_KEY.format(metric=metric, column=col))
             if value is not None:
                 stats[STAT_KEY.format(metric=metric, column=col)] = float(value)
-        nulls = row.get(f"__lh_nulls:{col}") or 0
-        stats[STAT_KEY.format(metric="null_ratio", column=col)] = nulls / total if total else 0.0
+        if f"__lh_nulls:{col}" in row:
+            nulls = row[f"__lh_nulls:{col}"] or 0
+            stats[STAT_KEY.format(metric="null_ratio", column=col)] = nulls / total if total else 0.0
     return stats
 
 
@@ -93,7 +105,7 @@ def _age_seconds(newest: Any, now: datetime) -> float | None:
     if not isinstance(newest, datetime):  # a date
         newest = datetime(newest.year, newest.month, newest.day)
     if newest.tzinfo is None:
-        newest = newest.replace(tzinfo=timezone.utc)
+        newest = newest.replace(tzinfo=UTC)
     return (now - newest) / timedelta(seconds=1)
 
 

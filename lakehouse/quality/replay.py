@@ -71,6 +71,10 @@ def replay(spark: SparkSession, project: Project, dataset: str, *,
             return result
         key = f"lakehouse-replay-{dataset}-{gate}-q{v}-{_fingerprint(config, gate, rows)}"
         fixed, still, outcome = _split(spark, project, config, gate, rows, run_id or key)
+        # cut the lineage: quarantine + reference tables in one plan trip Spark's
+        # "input_file_name() does not support more than one source" inside the merge
+        fixed = fixed.localCheckpoint(eager=True)
+        still = still.localCheckpoint(eager=True)
         try:
             result.rows_fixed = fixed.count()
             result.rows_still_quarantined = still.count()

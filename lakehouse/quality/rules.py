@@ -51,15 +51,21 @@ def _num(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, DataFrame],
-                      *, dataset: str) -> tuple[DataFrame, dict[str, str]]:
-    """Left-join the distinct keys of each referenced table; return the df and rule->flag col.
+MAX_INLINE_KEYS = 50_000
 
-    Rules whose table is not in ``references`` are left out of the mapping (reported skipped).
+
+def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, DataFrame],
+                      *, dataset: str) -> tuple[DataFrame, dict[str, Column]]:
+    """Prepare referential rules; return the df and, per rule, a "key exists" expression.
+
+    Small reference tables (at most ``MAX_INLINE_KEYS`` distinct keys, e.g. airports, planes)
+    are collected once and checked with a hash-set ``IN`` (no join, no extra job on the data);
+    larger ones are broadcast-joined by their distinct keys. Rules whose table is not in
+    ``references`` are left out (reported skipped).
     """
     from pyspark.sql import functions as F
 
-    flags: dict[str, str] = {}
+    flags: dict[str, Column] = {}
     for i, rule in enumerate(r for r in rules if r.rule == "references"):
         ref = references.get(rule.dataset)
         if ref is None:
@@ -71,13 +77,18 @@ def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, D
                 context={"dataset": dataset})
         flag, key = REF_FLAG.format(i=i), f"__lh_ref_key_{i}"
         keys = (ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
-                .distinct().withColumn(flag, F.lit(True)))
-        df = (df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key))
-        flags[rule.name] = flag
+                .distinct())
+        inline = [r[0] for r in keys.limit(MAX_INLINE_KEYS + 1).collect()]
+        if len(inline) <= MAX_INLINE_KEYS:
+            flags[rule.name] = _c(rule.column).isin(inline) if inline else F.lit(False)
+            continue
+        keys = keys.withColumn(flag, F.lit(True))
+        df = df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key)
+        flags[rule.name] = F.col(flag).isNotNull()
     return df, flags
 
 
-def violation(rule, ref_flags: Mapping[str, str]) -> Column | None:
+def violation(rule, ref_flags: Mapping[str, Column]) -> Column | None:
     """The violation expression of a row-level ``rule`` (None when it cannot be evaluated)."""
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
@@ -109,7 +120,7 @@ def violation(rule, ref_flags: Mapping[str, str]) -> Column | None:
         flag = ref_flags.get(rule.name)
         if flag is None:
             return None
-        expr = present & F.col(flag).isNull()
+        expr = present & ~flag
     else:  # a dataset-level rule
         return None
     return F.coalesce(expr, F.lit(False))

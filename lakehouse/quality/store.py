@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lakehouse.storage.uri import join_uri
 
@@ -98,39 +99,55 @@ def append_results(project: Project, outcome: GateOutcome) -> CommitResult:
     return table(spark, project, results_uri(project)).append(df, schema_mode="merge")
 
 
-def read_results(spark: SparkSession, project: Project) -> DataFrame | None:
-    t = table(spark, project, results_uri(project))
-    return t.read() if t.exists() else None
+def read_results(project: Project) -> list[dict[str, Any]]:
+    """Every row of the results table, newest first, without Spark.
+
+    delta-rs lists the live files and pyarrow reads them. (``DeltaTable.to_pyarrow_table``
+    sometimes aborts the interpreter at exit here — "terminate called without an active
+    exception" — so it is avoided.)
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    from lakehouse.tables.fs import TableFiles, delta_rs_uri, storage_options
+
+    uri = results_uri(project)
+    rs_uri, opts = delta_rs_uri(uri), storage_options(uri)
+    if not DeltaTable.is_deltatable(rs_uri, opts):
+        return []
+    files = TableFiles(uri)
+    parts = [pq.read_table(_fs_path(f), filesystem=files.fs)
+             for f in DeltaTable(rs_uri, storage_options=opts).file_uris()]
+    if not parts:
+        return []
+    rows = pa.concat_tables(parts, promote_options="default").to_pylist()
+    for row in rows:
+        row["metrics"] = dict(row.get("metrics") or [])
+    return sorted(rows, key=lambda r: r["evaluated_at"], reverse=True)
 
 
-def load_baseline(spark: SparkSession, project: Project, dataset: str,
-                  gate: str) -> dict[str, float] | None:
+def _fs_path(file_uri: str) -> str:
+    """A data file URI/path from delta-rs as a path for the table's pyarrow filesystem."""
+    return file_uri if "://" not in file_uri else unquote(file_uri.split("://", 1)[1])
+
+
+def load_baseline(project: Project, dataset: str, gate: str) -> dict[str, float] | None:
     """Column statistics of the newest gate run of ``dataset`` that did not block."""
-    from pyspark.sql import functions as F
-
-    df = read_results(spark, project)
-    if df is None:
-        return None
-    row = (df.where((F.col("dataset") == dataset) & (F.col("gate") == gate)
-                    & (F.col("rule") == GATE_ROW) & ~F.col("gate_blocked"))
-           .orderBy(F.col("evaluated_at").desc()).select("metrics").first())
-    return dict(row["metrics"] or {}) if row else None
+    for row in read_results(project):
+        if (row["dataset"], row["gate"], row["rule"]) == (dataset, gate, GATE_ROW) \
+                and not row["gate_blocked"]:
+            return row["metrics"]
+    return None
 
 
-def history(spark: SparkSession, project: Project, dataset: str, *, gate: str | None = None,
+def history(project: Project, dataset: str, *, gate: str | None = None,
             limit: int = 20) -> list[dict[str, Any]]:
     """The newest ``limit`` gate runs of ``dataset``: accounting and failing count per rule."""
-    from pyspark.sql import functions as F
-
-    df = read_results(spark, project)
-    if df is None:
-        return []
-    df = df.where(F.col("dataset") == dataset)
-    if gate:
-        df = df.where(F.col("gate") == gate)
-    rows = df.orderBy(F.col("evaluated_at").desc()).collect()
     runs: dict[tuple, dict[str, Any]] = {}
-    for r in rows:
+    for r in read_results(project):
+        if r["dataset"] != dataset or (gate and r["gate"] != gate):
+            continue
         key = (r["run_id"], r["gate"], r["evaluated_at"])
         run = runs.setdefault(key, {"run_id": r["run_id"], "gate": r["gate"],
                                     "evaluated_at": _iso(r["evaluated_at"]),

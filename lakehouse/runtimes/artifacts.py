@@ -15,6 +15,7 @@ from lakehouse.runtimes.manifest import (
     CONF,
     DEPS,
     REQUIREMENTS,
+    REQUIREMENTS_SPARK4,
     WHEEL,
     Artifact,
     ArtifactSet,
@@ -49,6 +50,10 @@ class UploadedSet:
     @property
     def requirements(self) -> str:
         return self.role(REQUIREMENTS)
+
+    @property
+    def requirements_spark4(self) -> str:
+        return self.role(REQUIREMENTS_SPARK4, "rebuild the set with this `lakehouse package`")
 
     def deps(self) -> str:
         return self.role(DEPS, "run `lakehouse package` without --skip-deps-archive")

@@ -14,6 +14,18 @@ from lakehouse.errors import LakehouseError
 from lakehouse.runtimes.args import JobArgs, parse_job_args
 
 FAILED_STATUSES = ("failed", "blocked", "error")
+JOB_SCRIPT = "run_pipeline.py"
+# Written as the job script for projects that have no jobs/run_pipeline.py of their own.
+JOB_STUB = '''"""lakehouse job entry point (generated): see lakehouse.runtimes.entry."""
+import sys
+
+from lakehouse.runtimes.entry import main
+
+if __name__ == "__main__":
+    code = main()
+    if code:
+        sys.exit(code)
+'''
 
 
 def main(argv: Sequence[str] | None = None) -> int:

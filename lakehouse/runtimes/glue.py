@@ -3,8 +3,9 @@
 The library wheel goes on ``--extra-py-files`` (a pure-Python wheel is importable as a zip)
 and its requirements go to ``--additional-python-modules`` as a requirements file (``-r``,
 Glue 5.0+): installing the wheel itself with pip would pull ``pyspark`` over Glue's own
-Spark. Delta comes from ``--datalake-formats delta``; the framework's bookmarks replace
-Glue's, which are disabled.
+Spark. Glue 6.0 (Spark 4.1, Python 3.13) gets the list without the PySpark-3.5-only
+``numpy<2``/``pandas<3`` pins. Delta comes from ``--datalake-formats delta``; the
+framework's bookmarks replace Glue's, which are disabled.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def job_definition(project: Project, uploaded: UploadedSet) -> dict[str, Any]:
         "--enable-glue-datacatalog": "true",
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": uploaded.wheel,
-        "--additional-python-modules": uploaded.requirements,
+        "--additional-python-modules": (uploaded.requirements if glue.glue_version == "5.1"
+                                        else uploaded.requirements_spark4),
         "--python-modules-installer-option": "-r",
         "--conf-uri": uploaded.conf,
         "--env": project.lake.profile,
@@ -86,7 +88,7 @@ class GlueSubmitter:
     """Starts and reads runs of the project's Glue job."""
 
     target = "glue"
-    roles = frozenset({"wheel", "job", "conf", "requirements"})
+    roles = frozenset({"wheel", "job", "conf", "requirements", "requirements-spark4"})
 
     def __init__(self, project: Project, client: Any):
         self.project, self.client = project, client

@@ -6,15 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from lakehouse.config.project import Project
-from lakehouse.errors import EnvironmentProblem, RuntimeSubmissionError
+from lakehouse.errors import EnvironmentProblem
 from lakehouse.runtimes.args import JobArgs
+from lakehouse.runtimes.entry import JOB_SCRIPT, JOB_STUB
 from lakehouse.runtimes.follow import SubmitResult
-
-JOB_SCRIPT = "run_pipeline.py"
 
 
 def spark_submit_binary() -> str:
@@ -32,19 +32,26 @@ def spark_submit_binary() -> str:
                              hint="install pyspark in this environment or set SPARK_HOME")
 
 
-def local_command(project: Project, args: JobArgs) -> list[str]:
-    script = project.project_dir / "jobs" / JOB_SCRIPT
-    if not script.is_file():
-        raise RuntimeSubmissionError(f"job script {script} not found",
-                                     hint="run from the project root (it has jobs/ and conf/)")
+def local_command(project: Project, args: JobArgs, script: Path) -> list[str]:
     return [spark_submit_binary(), "--master", project.lake.spark.master,
             "--driver-memory", project.lake.spark.driver_memory, str(script), *args.to_argv()]
 
 
 def run_local(project: Project, args: JobArgs,
               echo: Callable[[str], None] = print) -> SubmitResult:
-    """Run the job with spark-submit, streaming its output; the exit code decides success."""
-    cmd = local_command(project, args)
+    """Run the job with spark-submit, streaming its output; the exit code decides success.
+
+    Uses the project's ``jobs/run_pipeline.py``, or the library's entry point if it has none.
+    """
+    script = project.project_dir / "jobs" / JOB_SCRIPT
+    with tempfile.TemporaryDirectory(prefix="lakehouse-job-") as tmp:
+        if not script.is_file():  # a project without its own jobs/: the library's entry point
+            script = Path(tmp) / JOB_SCRIPT
+            script.write_text(JOB_STUB, encoding="utf-8")
+        return _run(project, local_command(project, args, script), echo)
+
+
+def _run(project: Project, cmd: list[str], echo: Callable[[str], None]) -> SubmitResult:
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable,
            "PYTHONPATH": os.pathsep.join(p for p in (str(project.project_dir),
                                                      os.environ.get("PYTHONPATH")) if p)}
@@ -56,7 +63,7 @@ def run_local(project: Project, args: JobArgs,
             echo(line.rstrip("\n"))
             tail = [*tail[-19:], line.rstrip("\n")]
     ok = proc.returncode == 0
-    errors = [t for t in tail if t.startswith("error:")]
+    errors = [t for t in tail if t.startswith("error:") or "Error: " in t or "Exception: " in t]
     return SubmitResult(target="local", run_id=f"pid-{proc.pid}",
                         state="SUCCEEDED" if ok else f"EXIT {proc.returncode}", succeeded=ok,
                         reason=None if ok else (errors[-1] if errors else "\n".join(tail[-5:])),

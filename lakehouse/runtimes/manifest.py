@@ -14,6 +14,7 @@ from lakehouse.errors import RuntimeSubmissionError
 
 MANIFEST = "manifest.json"
 WHEEL, CONF, REQUIREMENTS, DEPS = "wheel", "conf", "requirements", "deps"
+REQUIREMENTS_SPARK4 = "requirements-spark4"  # Glue 6.0: Spark 4.1, Python 3.13
 
 
 def sha256_of(path: Path) -> str:

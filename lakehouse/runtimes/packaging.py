@@ -19,10 +19,22 @@ from email.parser import Parser
 from pathlib import Path
 
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.manifest import CONF, DEPS, REQUIREMENTS, WHEEL, ArtifactSet
+from lakehouse.runtimes.entry import JOB_SCRIPT, JOB_STUB
+from lakehouse.runtimes.manifest import (
+    CONF,
+    DEPS,
+    MANIFEST,
+    REQUIREMENTS,
+    REQUIREMENTS_SPARK4,
+    WHEEL,
+    ArtifactSet,
+)
 
 # Provided by every cluster runtime (Glue: --datalake-formats delta; EMR: the release).
 PROVIDED_BY_CLUSTER = frozenset({"pyspark", "delta-spark"})
+# Pins that exist only for PySpark 3.5 (numpy<2, pandas<3); Spark 4 runtimes (Glue 6.0, on
+# Python 3.13 where numpy 1.x has no wheels) bring their own numpy and pandas.
+SPARK35_ONLY = frozenset({"numpy", "pandas"})
 _SOURCES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in", "lakehouse")
 _EPOCH = "315532800"  # 1980-01-01: the earliest timestamp a zip entry can hold
 
@@ -34,31 +46,41 @@ def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True
 
     Args:
         project_dir: folder with ``pyproject.toml``, ``lakehouse/``, ``jobs/`` and ``conf/``.
-        out_dir: where the set goes (emptied first).
+        out_dir: where the set goes (replaced if it holds an earlier set; must be empty else).
         deps_archive: also build the packed venv for EMR Serverless / EMR.
         deps_requirements: install these into the venv instead of the cluster requirements.
         pip_args: extra ``pip install`` options for the venv (``--no-index``, ``--find-links``).
         python: interpreter for the venv; it must match the cluster's (see the docs).
     """
     project_dir, out_dir = project_dir.resolve(), out_dir.resolve()
-    if out_dir.exists():
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / MANIFEST).is_file():  # never wipe a folder we did not make
+            raise RuntimeSubmissionError(
+                f"{out_dir} is not empty and holds no {MANIFEST} from an earlier package",
+                hint="pass --out with a new or empty folder (default dist/)")
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     wheel = build_wheel(project_dir, out_dir)
     meta = wheel_metadata(wheel)
     requirements = cluster_requirements(meta.get_all("Requires-Dist") or [])
     found = ArtifactSet(root=out_dir, version=meta["Version"], python=platform.python_version(),
                         requirements=requirements)
     found.add(WHEEL, wheel)
+    (out_dir / "jobs").mkdir()
     for script in sorted((project_dir / "jobs").glob("*.py")):
-        target = out_dir / "jobs" / script.name
-        target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(script, target)
-        found.add("job", target)
+        shutil.copyfile(script, out_dir / "jobs" / script.name)
+    if not (out_dir / "jobs" / JOB_SCRIPT).is_file():  # projects without jobs/ of their own
+        (out_dir / "jobs" / JOB_SCRIPT).write_text(JOB_STUB, encoding="utf-8")
+    for script in sorted((out_dir / "jobs").glob("*.py")):
+        found.add("job", script)
     found.add(CONF, zip_conf(project_dir / "conf", out_dir / "conf.zip"))
-    req_file = out_dir / "requirements-cluster.txt"
-    req_file.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
-    found.add(REQUIREMENTS, req_file)
+    for role, name, reqs in (
+            (REQUIREMENTS, "requirements-cluster.txt", requirements),
+            (REQUIREMENTS_SPARK4, "requirements-spark4.txt",
+             cluster_requirements(meta.get_all("Requires-Dist") or [], drop=SPARK35_ONLY))):
+        req_file = out_dir / name
+        req_file.write_text("".join(f"{r}\n" for r in reqs), encoding="utf-8")
+        found.add(role, req_file)
     if deps_archive:
         from lakehouse.runtimes.depsarchive import build_deps_archive
 
@@ -105,7 +127,8 @@ def wheel_metadata(wheel: Path):  # -> email.message.Message
         return Parser().parsestr(zf.read(name).decode("utf-8"))
 
 
-def cluster_requirements(requires_dist: Sequence[str]) -> list[str]:
+def cluster_requirements(requires_dist: Sequence[str],
+                         drop: frozenset[str] = frozenset()) -> list[str]:
     """The wheel's requirements a cluster must install: no extras, nothing Spark provides."""
     from packaging.requirements import Requirement
 
@@ -114,7 +137,7 @@ def cluster_requirements(requires_dist: Sequence[str]) -> list[str]:
         req = Requirement(line)
         if req.marker is not None and "extra" in str(req.marker):
             continue
-        if req.name.lower().replace("_", "-") in PROVIDED_BY_CLUSTER:
+        if req.name.lower().replace("_", "-") in PROVIDED_BY_CLUSTER | drop:
             continue
         out.append(str(req))
     return out

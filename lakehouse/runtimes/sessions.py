@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from lakehouse.config.models import SparkSection
 
+
 def detect_runtime(requested: Runtime | None = None) -> Runtime:
     """The runtime named by the submitter, else ``glue`` when ``awsglue`` imports, else local."""
     if requested:
@@ -56,11 +57,22 @@ def glue_session(args: JobArgs) -> tuple[SparkSession, GlueJob]:
 
 def emr_session(*, app_name: str = "lakehouse",
                 extra_conf: dict[str, str] | None = None) -> SparkSession:
-    """A session for EMR on EC2 and EMR Serverless: Glue Data Catalog metastore, Delta SQL."""
+    """A session for EMR on EC2 and EMR Serverless: Glue Data Catalog metastore, Delta SQL.
+
+    Settings given to ``spark-submit`` (the submitters pass the same ones, plus the
+    profile's ``spark_conf``) win; the defaults only fill what is missing, so a job
+    started by hand on a cluster gets them too.
+    """
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
+    SparkContext._ensure_initialized()  # connect to the JVM so SparkConf sees spark-submit's
+    submitted = SparkConf()
     builder = SparkSession.builder.appName(app_name).enableHiveSupport()
-    for key, value in {**EMR_CONF, **(extra_conf or {})}.items():
+    for key, value in EMR_CONF.items():
+        if not submitted.contains(key):
+            builder = builder.config(key, value)
+    for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from lakehouse.config.project import Project
+from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs, Stage
 from lakehouse.runtimes.artifacts import upload_set
 from lakehouse.runtimes.aws import client
@@ -24,6 +25,7 @@ from lakehouse.runtimes.packaging import zip_conf
 Target = Literal["local", "glue", "emr", "emr-serverless"]
 TARGETS: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless")
 Progress = Callable[[str, bool], None]
+T = TypeVar("T")
 
 
 def make_submitter(project: Project, target: Target) -> Any:
@@ -49,7 +51,9 @@ def prepare_artifacts(project: Project, target: Target, package_dir: Path | None
         return ArtifactSet.load(package_dir)
     from lakehouse.runtimes.packaging import build_package
 
-    deps = build_options.pop("deps_archive", target == "emr-serverless")
+    wants_venv = target == "emr-serverless" or (
+        target == "emr" and project.lake.runtimes.emr.use_deps_archive)
+    deps = build_options.pop("deps_archive", wants_venv)
     return build_package(project.project_dir, project.project_dir / "dist",
                          deps_archive=deps, **build_options)
 
@@ -89,7 +93,7 @@ def submit(project: Project, *, target: Target, datasets: list[str] | None = Non
     if target != "glue":
         args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
                        conf=uploaded.conf, runtime=target)
-    run_id, request = submitter.start(args, uploaded)
+    run_id, request = _aws(f"starting the {target} run", lambda: submitter.start(args, uploaded))
     echo(f"{target}: started run {run_id}")
     result = SubmitResult(target=target, run_id=run_id, state="SUBMITTED", succeeded=None,
                           logs=submitter.logs(run_id), uploaded=uploaded.uploaded,
@@ -99,9 +103,23 @@ def submit(project: Project, *, target: Target, datasets: list[str] | None = Non
     return _follow(project, submitter, result, timeout, progress, sleep)
 
 
+def _aws(what: str, call: Callable[[], T]) -> T:
+    """Wrap AWS errors (access denied, validation, throttling) with what was being done."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call()
+    except (ClientError, BotoCoreError) as exc:
+        raise RuntimeSubmissionError(f"{what} failed: {exc}",
+                                     hint="check the profile's runtimes settings and the "
+                                          "submitter's IAM permissions (docs/running-on-aws.md)"
+                                     ) from exc
+
+
 def _follow(project: Project, submitter: Any, result: SubmitResult, timeout: float | None,
             progress: Progress | None, sleep: Callable[[float], None] | None) -> SubmitResult:
-    final: RunState = follow(lambda: submitter.status(result.run_id),
+    what = f"reading the state of {result.target} run {result.run_id}"
+    final: RunState = follow(lambda: _aws(what, lambda: submitter.status(result.run_id)),
                              label=f"{result.target} {result.run_id}",
                              interval=project.lake.runtimes.poll_seconds, timeout=timeout,
                              progress=progress, **({"sleep": sleep} if sleep else {}))

@@ -78,20 +78,23 @@ def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> d
     clean = conformed.where(F.size(CONFORM_ERRORS) == 0)
     broken = conformed.where(F.size(CONFORM_ERRORS) > 0)
     outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
-                       run_id=ctx.run_id, context=GateContext(spark=ctx.spark, project=ctx.project))
-    if outcome.blocked:
+                       run_id=ctx.run_id,
+                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
+    if outcome.blocked:  # record results + Data Docs, then stop before any write
         outcome.record(ctx.project)
-        raise outcome.error()
+        outcome.raise_if_blocked()
     names = conform_rule_names(dataset)
     counts = conformed.agg(
         F.count(F.lit(1)).alias("rows"),
+        F.sum((F.size(CONFORM_ERRORS) > 0).cast("int")).alias("broken"),
         *[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n) for n in names],
     ).first()
     failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
     return {
         "rows_in": int(counts["rows"]),
         "passed": outcome.passed,
-        "quarantined": [(broken, CONFORM_ERRORS), (outcome.quarantined, "_failed_rules")],
+        "broken": broken,
+        "quarantined_count": int(counts["broken"] or 0) + outcome.quarantined_count,
         "warnings": outcome.warnings,
         "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
                                               if r.severity != "warn" and r.failing}},
@@ -100,39 +103,45 @@ def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> d
 
 
 def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_version: int | None):
-    """One append to quarantine, one merge into curated; both idempotent per raw version."""
-    from pyspark.sql import functions as F
-
+    """Schema check, then one append to quarantine and one merge into curated; both
+    idempotent per raw version. Returns (rows quarantined, merge result)."""
     project = ctx.project
-    frames = []
-    for frame, failed_col in split["quarantined"]:
-        frames.append(frame.select(
-            f"{RAW_STRUCT}.*", "_source_file", "_ingest_run_id", "_ingested_at", "_record_hash",
-            F.col(failed_col).alias("_failed_rules"),
-        ))
-    quarantine_df = frames[0].unionByName(frames[1], allowMissingColumns=True)
-    quarantine_df = quarantine_df.select(
-        "*",
-        F.concat(F.lit("failed: "), F.array_join("_failed_rules", ", ")).alias("_reason"),
-        F.lit(GATE).alias("_gate"), F.lit(ctx.run_id).alias("_run_id"),
-        F.current_timestamp().alias("_quarantined_at"),
-    )
-    qtable = ctx.table(project.quarantine_uri(dataset.name, GATE))
-    qcommit = qtable.append(quarantine_df, idempotency_key=f"lakehouse-quarantine-{dataset.name}-"
-                            f"{GATE}-raw{raw_version}", schema_mode="merge")
     passed = split["passed"].drop(RAW_STRUCT, CONFORM_ERRORS)
     curated_uri = project.table_uri("curated", dataset.name)
     publish.check_schema(ctx, zone="curated", name=dataset.name, schema=passed.schema,
                          policy=dataset.schema_policy)
+    quarantine_uri = project.quarantine_uri(dataset.name, GATE)
+    qtable = ctx.table(quarantine_uri)
+    quarantined = split["quarantined_count"]
+    if quarantined or not qtable.exists():  # create it on the first run, even when empty
+        qtable.append(_quarantine_rows(ctx, split),
+                      idempotency_key=f"lakehouse-quarantine-{dataset.name}-{GATE}-raw{raw_version}",
+                      schema_mode="merge")
     curated = ctx.table(curated_uri)
     merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
                            partition_by=dataset.partition_by,
                            idempotency_key=f"lakehouse-curate-{dataset.name}-raw{raw_version}")
-    if qcommit.rows_written:
-        publish.register(ctx, zone="quarantine", name=f"{dataset.name}_{GATE}",
-                         location=project.quarantine_uri(dataset.name, GATE), table_format="delta",
-                         schema=qtable.schema(), description=f"rows of {dataset.name} held at {GATE}")
+    publish.register(ctx, zone="quarantine", name=f"{dataset.name}_{GATE}", location=quarantine_uri,
+                     table_format="delta", schema=qtable.schema(),
+                     description=f"rows of {dataset.name} held at the {GATE} gate")
     publish.register(ctx, zone="curated", name=dataset.name, location=curated_uri,
                      table_format="delta", schema=curated.schema(),
                      partition_by=dataset.partition_by, description=dataset.description)
-    return qcommit.rows_written, merged
+    return quarantined, merged
+
+
+def _quarantine_rows(ctx: StageContext, split: dict) -> DataFrame:
+    """Rows as received + failed rules + reason: conform failures and gate quarantines."""
+    from pyspark.sql import functions as F
+
+    keep = [f"{RAW_STRUCT}.*", "_source_file", "_ingest_run_id", "_ingested_at", "_record_hash"]
+    broken = split["broken"].select(
+        *keep, F.col(CONFORM_ERRORS).alias("_failed_rules"),
+        F.concat(F.lit("does not match the declared schema: "),
+                 F.array_join(CONFORM_ERRORS, ", ")).alias("_reason"),
+        F.lit(GATE).alias("_gate"), F.lit(ctx.run_id).alias("_run_id"),
+        F.current_timestamp().alias("_quarantined_at"),
+    )
+    gated = split["outcome"].quarantined
+    gated = gated.select(*keep, "_failed_rules", "_reason", "_gate", "_run_id", "_quarantined_at")
+    return broken.unionByName(gated)

@@ -66,3 +66,10 @@ def available_versions(files: TableFiles) -> list[int]:
         if entry.rel.count("/") == 1 and name.endswith(".json") and name[:-5].isdigit():
             out.append(int(name[:-5]))
     return sorted(out)
+
+
+def has_delta_log(files: TableFiles) -> bool:
+    """Whether a Delta log with at least one commit or checkpoint exists under the table."""
+    if files.exists(commit_path(0)) or files.exists(f"{LOG_DIR}/_last_checkpoint"):
+        return True
+    return any(e.rel.endswith((".json", ".checkpoint.parquet")) for e in files.walk(LOG_DIR))

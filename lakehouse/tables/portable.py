@@ -21,6 +21,7 @@ from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, Schem
 from lakehouse.tables.files import fault_point, write_data_files
 from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
 from lakehouse.tables.locks import TableLock, default_lock
+from lakehouse.tables.log import has_delta_log
 from lakehouse.tables.schemas import align, check_schema, from_delta_schema, merged_schema
 from lakehouse.tables.snapshot import read_files, snapshot_files
 
@@ -49,7 +50,9 @@ class PortableDeltaTable:
     def _delta(self, version: int | None = None) -> DeltaTable | None:
         from deltalake import DeltaTable
 
-        if not DeltaTable.is_deltatable(self._rs_uri, self._opts):
+        # Not DeltaTable.is_deltatable: it holds the GIL while listing, which starves an
+        # in-process S3 endpoint (moto in tests); a cheap listing of our own does the same.
+        if not has_delta_log(self.files):
             return None
         return DeltaTable(self._rs_uri, version=version, storage_options=self._opts)
 

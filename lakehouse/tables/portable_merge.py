@@ -116,8 +116,11 @@ def _touched_files(table, incoming: DataFrame, keys, parts, schema) -> list:
     if not snap:
         return []
     existing = read_files(table.spark, table.files, schema, parts, snap)
-    hits = (existing.join(incoming.select(*keys), keys, "left_semi")
-            .select(F.input_file_name().alias(FILE)).distinct().collect())
+    # tag rows with their file before the join: input_file_name() above a join with a
+    # multi-source batch (e.g. one joined to reference tables) is rejected by Spark
+    hits = (existing.withColumn(FILE, F.input_file_name())
+            .join(incoming.select(*keys), keys, "left_semi")
+            .select(FILE).distinct().collect())
     by_path = {_norm(table.files.uri_of(f.rel)): f for f in snap}
     return [by_path[_norm(unquote(r[FILE]))] for r in hits]
 

@@ -97,9 +97,14 @@ def test_invalid_names_rejected(catalog, db_name):
         make_table(db_name, columns=(Column("dt", "date"),))
 
 
-def test_max_results_bounds(catalog):
+def test_max_results_bounds(catalog, table):
     with pytest.raises(InvalidInputError):
         catalog.list_databases(max_results=0)
+    with pytest.raises(InvalidInputError, match="between 1 and 100"):
+        catalog.list_tables(table.database, max_results=101)
+    assert len(catalog.get_partitions(table.database, "flights", max_results=1000).items) == 6
+    with pytest.raises(InvalidInputError):
+        catalog.get_partitions(table.database, "flights", next_token="not-a-token")
 
 
 # --------------------------------------------------------------------------------- tables
@@ -237,6 +242,12 @@ def test_partition_value_count_checked(catalog, table):
     ("origin = 'JFK' AND (hour = 0 OR hour = 23)", {3, 4}),
     ("origin = 'LGA' OR dt = '2013-01-02'", {1, 2, 5}),
     ("(origin = 'LGA' OR origin = 'EWR') AND hour > 9", {1, 5}),
+    ("origin NOT IN ('JFK')", {1, 2, 5}),
+    ("origin NOT LIKE 'J%'", {1, 2, 5}),
+    ("hour NOT BETWEEN 5 AND 20", {3, 4}),
+    ("origin = 'it''s'", set()),
+    ("NOT origin = 'JFK'", {1, 2, 5}),                 # moto lacks NOT: glue filters locally
+    ("NOT (hour < 10 OR origin = 'LGA')", {3}),
 ])
 def test_get_partitions_filter(catalog, table, expression, expected):
     got = {p.values for p in catalog.iter_partitions(table.database, "flights",
@@ -246,18 +257,19 @@ def test_get_partitions_filter(catalog, table, expression, expected):
 
 @pytest.mark.parametrize("expression", [
     "origin = ", "nope = 'x'", "hour LIKE '1%'", "origin = 'JFK' AND", "hour = 'abc'",
-    "(origin = 'JFK'",
+    "(origin = 'JFK'", "origin != 'JFK'", "NOT",
 ])
 def test_get_partitions_bad_filter(catalog, table, expression):
     with pytest.raises(InvalidInputError):
         catalog.get_partitions(table.database, "flights", expression=expression)
 
 
-def test_get_partitions_pages(catalog, table):
+@pytest.mark.parametrize("expression", ["hour >= 0", "NOT hour < 0"])
+def test_get_partitions_pages(catalog, table, expression):
     seen, token = [], None
     while True:
         page = catalog.get_partitions(table.database, "flights", max_results=2, next_token=token,
-                                      expression="hour >= 0")
+                                      expression=expression)
         assert len(page.items) <= 2
         seen += [p.values for p in page.items]
         token = page.next_token
@@ -277,3 +289,15 @@ def test_delete_table_drops_partitions(catalog, table):
     catalog.delete_table(table.database, "flights")
     catalog.create_table(table)
     assert list(catalog.iter_partitions(table.database, "flights")) == []
+
+
+def test_glue_filters_client_side_only_what_the_server_lacks(catalog, table, caplog):
+    if catalog.backend != "glue":
+        pytest.skip("glue backend only")
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="lakehouse.catalog.glue"):
+        catalog.get_partitions(table.database, "flights", expression="origin = 'JFK'")
+        assert "client-side" not in caplog.text          # moto evaluates this itself
+        catalog.get_partitions(table.database, "flights", expression="NOT origin = 'JFK'")
+        assert "filtering client-side" in caplog.text    # moto has no standalone NOT

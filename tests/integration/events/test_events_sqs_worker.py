@@ -208,3 +208,12 @@ def test_listen_cli_drains_and_exits_cleanly_on_sigterm(aws, wiring, tmp_path: P
     assert counters["unrouted"] == 1 and counters["ignored"] == 1 and counters["runs"] == 0
     assert counters["unrouted_keys"] == [f"s3://{wiring.bucket}/planes/unrouted key.csv"]
     assert "received SIGTERM" in err
+
+
+def test_max_messages_stops_the_worker(aws, wiring, make_worker) -> None:
+    drain(aws.sqs, wiring.queue_url)
+    for i in range(5):
+        put(aws, wiring.bucket, f"planes/p{i}.csv")     # unrouted: reported and acknowledged
+    stats = make_worker(RecordingDispatcher()).run(max_messages=2)
+    assert stats.messages == 2 and stats.unrouted == 2
+    assert len(drain(aws.sqs, wiring.queue_url)) == 3

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REPO_ROOT, write_project
+from runtime_helpers import ACCOUNT, REPO_ROOT, write_project
 
 from lakehouse.config import load_project
 from lakehouse.runtimes.packaging import zip_conf
@@ -102,8 +102,8 @@ def test_glue_submit_creates_job_and_run_and_skips_reupload(aws, tmp_path, artif
     assert run["Arguments"]["--datalake-formats"] == "delta"  # defaults merged into the run
     wheel = "lakehouse-0.1.0-py3-none-any.whl"
     _check_s3_objects(s3, bucket, {wheel, "run_pipeline.py", "conf.zip",
-                                   "requirements-cluster.txt"})
-    assert len(result.uploaded) == 4 and result.skipped == []
+                                   "requirements-cluster.txt", "requirements-spark4.txt"})
+    assert len(result.uploaded) == 5 and result.skipped == []
 
     again = submit(project, target="glue", datasets=["airports"], stage="curate",
                    package_dir=artifact_set.root, echo=_quiet, sleep=lambda _s: None)
@@ -120,6 +120,12 @@ def test_glue_6_is_selectable(aws, tmp_path, artifact_set):
     job = make("glue").get_job(JobName=f"job6-{bucket}")["Job"]
     assert job["GlueVersion"] == "6.0"
     assert job["DefaultArguments"]["--datalake-formats"] == "delta"
+    # Spark 4.1 / Python 3.13: the requirements without the PySpark-3.5-only numpy/pandas pins
+    modules = job["DefaultArguments"]["--additional-python-modules"]
+    assert modules == _uri(artifact_set, bucket, "requirements-spark4")
+    key = modules.split(f"s3://{bucket}/", 1)[1]
+    body = make("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    assert "deltalake" in body and "numpy" not in body and "pandas" not in body
 
 
 def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
@@ -244,3 +250,33 @@ def test_cli_missing_role_is_a_readable_error(aws, tmp_path, artifact_set, moto_
                 str(artifact_set.root), cwd=root, endpoint=moto_endpoint)
     assert done.returncode == 1
     assert "no runtimes.glue.role_arn" in done.stderr and "hint:" in done.stderr
+
+
+def test_job_reads_conf_zip_from_s3(aws, tmp_path, monkeypatch, moto_endpoint):
+    """What a cluster job does with --conf-uri s3://.../conf.zip (the uploaded artifact)."""
+    from lakehouse.runtimes.confsource import materialize_conf
+
+    make, bucket = aws
+    project = _project(tmp_path, bucket=bucket)
+    archive = zip_conf(project.conf_dir, tmp_path / "conf.zip")
+    make("s3").upload_file(str(archive), bucket, "artifacts/abc/conf.zip")
+    monkeypatch.setenv("LAKEHOUSE_AWS_ENDPOINT_URL", moto_endpoint)
+    conf = materialize_conf(f"s3://{bucket}/artifacts/abc/conf.zip", workdir=tmp_path)
+    assert (conf / "lake.yaml").read_text() == (project.conf_dir / "lake.yaml").read_text()
+    assert load_project(conf, "moto").datasets.keys() == {"airports"}
+
+    from lakehouse.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot download the conf archive"):
+        materialize_conf(f"s3://{bucket}/artifacts/missing/conf.zip", workdir=tmp_path)
+
+
+def test_service_errors_are_wrapped_with_what_was_being_done(aws, tmp_path, artifact_set):
+    from lakehouse.errors import RuntimeSubmissionError
+
+    _make, bucket = aws
+    project = _project(tmp_path, bucket=bucket, application="00nosuchapp00000")
+    with pytest.raises(RuntimeSubmissionError,
+                       match="starting the emr-serverless run failed") as info:
+        submit(project, target="emr-serverless", package_dir=artifact_set.root, echo=_quiet)
+    assert "ResourceNotFoundException" in str(info.value) and "IAM" in str(info.value)

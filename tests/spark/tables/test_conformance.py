@@ -25,7 +25,7 @@ def _df(spark, rows, schema=SCHEMA):
     return spark.createDataFrame(rows, schema)
 
 
-def T(h: int) -> dt.datetime:  # noqa: N802 - tiny test helper
+def T(h: int) -> dt.datetime:
     return dt.datetime(2024, 1, 1, h)
 
 

@@ -126,6 +126,7 @@ def test_concurrent_process_and_thread_merges(spark, tmp_path):
             "id", f"'m{i}' as name", "cast(id % 3 as string) as part", f"cast({i} as long) as seq"),
             keys=["id"], order_by=["seq"])
     out, err = proc.communicate(timeout=300)
+    assert "committed=True" in out, out
     assert proc.returncode == 0, err[-2000:]
     dt = DeltaTable(str(root))
     assert dt.version() == 4

@@ -132,3 +132,14 @@ def test_mixed_layouts_and_missing_folder_are_clear_errors(tmp_path):
         discover(tmp_path / "z")
     with pytest.raises(CatalogError, match="not a folder"):
         discover(tmp_path / "missing")
+
+
+def test_versioned_export_is_crawled_at_its_manifest_version(tmp_path):
+    root = tmp_path / "exportable" / "scores"
+    write_parquet(root / "v00001" / "day=2013-01-01", [{"id": 1}])
+    write_parquet(root / "v00002" / "day=2013-01-02", [{"id": 1, "score": 0.5}])
+    (root / "_manifest.json").write_text(json.dumps({"location": (root / "v00002").as_uri()}))
+    (table,) = discover(tmp_path / "exportable")
+    assert table.path == root / "v00002"
+    assert [c.name for c in table.columns] == ["id", "score"]
+    assert table.partitions == [("2013-01-02",)]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.catalog import Column, Database, Partition, Table
-from lakehouse.catalog import shapes
+from lakehouse.catalog import Column, Database, Partition, Table, shapes
 from lakehouse.catalog.expression import compile_filter, parse
 from lakehouse.catalog.formats import (
     escape_partition_value,
@@ -34,7 +33,7 @@ def test_invalid_names_explain(name, match):
 
 def test_split_qualified():
     assert split_qualified("flights_curated.flights") == ("flights_curated", "flights")
-    with pytest.raises(InvalidInputError, match="DATABASE.TABLE"):
+    with pytest.raises(InvalidInputError, match=r"DATABASE\.TABLE"):
         split_qualified("flights")
 
 
@@ -86,11 +85,12 @@ TYPES = {"dt": "date", "origin": "string", "hour": "int"}
     ("hour > 9", {"hour": "10"}, True),
     ("hour > 9", {"hour": "9"}, False),
     ("origin = 'it''s'", {"origin": "it's"}, True),
-    ("NOT origin = 'JFK'", {"origin": "JFK"}, False),
     ("origin NOT IN ('JFK','LGA')", {"origin": "EWR"}, True),
     ("hour NOT BETWEEN 1 AND 5", {"hour": "3"}, False),
     ("origin NOT LIKE 'J%'", {"origin": "LGA"}, True),
-    ("`origin` != 'JFK'", {"origin": "JFK"}, False),
+    ("origin <> 'JFK'", {"origin": "JFK"}, False),
+    ("NOT origin = 'JFK'", {"origin": "JFK"}, False),
+    ("NOT (hour > 5 OR origin = 'X')", {"hour": "3"}, True),
     ("dt >= '2013-01-01' and dt < '2013-02-01'", {"dt": "2013-01-31"}, True),
     ("origin LIKE 'a.c'", {"origin": "abc"}, False),      # '.' is literal, not a regex
 ])
@@ -110,7 +110,25 @@ def test_expression_precedence_and_over_or():
     ("", "empty"), ("hour >", "expected a quoted string"), ("hour ~ 1", "unexpected character"),
     ("nope = 1", "unknown partition key"), ("hour LIKE '1%'", "string keys only"),
     ("dt = 'yesterday'", "not a valid date"), ("hour IN (1, 2", "expected"),
+    ("NOT", "expected ident"), ("origin != 'JFK'", "unexpected character"),
 ])
 def test_expression_errors(expression, match):
     with pytest.raises(InvalidInputError, match=match):
         compile_filter(expression, TYPES)
+
+
+def test_long_comments_and_descriptions_are_clipped_to_glue_limits():
+    table = Table("db", "t", storage_for("parquet", "s3://b/t", (Column("a", "int", "x" * 300),)),
+                  description="d" * 3000)
+    shape = shapes.table_input(table)
+    assert len(shape["StorageDescriptor"]["Columns"][0]["Comment"]) == 255
+    assert shape["StorageDescriptor"]["Columns"][0]["Comment"].endswith("...")
+    assert len(shape["Description"]) == 2048
+
+
+def test_expression_module_docstring_example_runs():
+    import doctest
+
+    import lakehouse.catalog.expression as module
+
+    assert doctest.testmod(module).failed == 0

@@ -42,12 +42,20 @@ def test_drop_is_breaking_except_permissive():
         enforce(OLD, new, policy="additive", table="db.t")
 
 
-def test_strict_rejects_any_change_even_added_or_reordered():
+def test_strict_rejects_any_change_but_not_a_new_order():
     assert diff_schemas(OLD, [*OLD, Column("x", "int")]).breaking("strict")
-    assert diff_schemas(OLD, list(reversed(OLD))).breaking("strict")
-    assert not diff_schemas(OLD, list(reversed(OLD))).breaking("additive")
+    reordered = diff_schemas(OLD, list(reversed(OLD)))
+    assert reordered.reordered and not reordered.breaking("strict")
+    assert "different order (not a change)" in reordered.render()
     assert not diff_schemas(OLD, OLD).breaking("strict")
 
 
 def test_case_insensitive_names():
     assert not diff_schemas(OLD, [Column("ID", "int"), *OLD[1:]]).changed
+
+
+def test_unknown_policy_is_invalid_input():
+    from lakehouse.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="additive, strict, permissive"):
+        diff_schemas(OLD, OLD).breaking("loose")

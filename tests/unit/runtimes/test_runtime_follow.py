@@ -95,7 +95,7 @@ def test_emr_failed_step_maps_failure_details_and_log():
 
 
 def test_emr_needs_a_cluster_id():
-    with pytest.raises(RuntimeSubmissionError, match="runtimes.emr.cluster_id"):
+    with pytest.raises(RuntimeSubmissionError, match=r"runtimes\.emr\.cluster_id"):
         EmrSubmitter(_project(), boto3.client("emr", region_name="us-east-1"))
 
 

@@ -35,7 +35,7 @@ def test_conf_zip_is_reproducible_and_rooted_at_conf(conf_dir, tmp_path):
 
 
 def test_conf_zip_needs_lake_yaml(tmp_path):
-    with pytest.raises(RuntimeSubmissionError, match="no lake.yaml"):
+    with pytest.raises(RuntimeSubmissionError, match=r"no lake\.yaml"):
         zip_conf(tmp_path, tmp_path / "x.zip")
 
 
@@ -44,6 +44,8 @@ def test_cluster_requirements_drop_spark_and_extras():
                                  "pydantic<3,>=2.6", 'pytest>=8; extra == "dev"',
                                  "Delta_Spark>=3"])
     assert reqs == ["deltalake<2,>=1.1", "pydantic<3,>=2.6"]
+    assert cluster_requirements(["numpy<2", "pandas<3", "pyyaml>=6"],
+                                drop=frozenset({"numpy", "pandas"})) == ["pyyaml>=6"]
 
 
 def test_manifest_round_trip_and_tamper_detection(tmp_path):
@@ -63,7 +65,7 @@ def test_manifest_round_trip_and_tamper_detection(tmp_path):
     with pytest.raises(RuntimeSubmissionError, match="has no wheel"):
         loaded.require("wheel", "build it")
     job.write_text("print('changed')\n")
-    with pytest.raises(RuntimeSubmissionError, match="differs from manifest.json"):
+    with pytest.raises(RuntimeSubmissionError, match=r"differs from manifest\.json"):
         ArtifactSet.load(root)
 
 
@@ -94,5 +96,16 @@ def test_materialize_conf_rejects_escaping_zip_and_non_zip(tmp_path):
     empty = tmp_path / "empty.zip"
     with zipfile.ZipFile(empty, "w") as zf:
         zf.writestr("readme.txt", "x")
-    with pytest.raises(ConfigError, match="no lake.yaml"):
+    with pytest.raises(ConfigError, match=r"no lake\.yaml"):
         materialize_conf(str(empty), workdir=tmp_path)
+
+
+def test_package_never_wipes_a_folder_it_did_not_make(tmp_path):
+    from lakehouse.runtimes.packaging import build_package
+
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(RuntimeSubmissionError, match="is not empty"):
+        build_package(tmp_path, out)
+    assert (out / "thesis.tex").read_text() == "years of work"

@@ -1,0 +1,136 @@
+"""``lakehouse quality``: gate reports, history and replay of quarantined rows."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from lakehouse.cli.options import load, project_options
+
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+_gate = click.option("--gate", type=click.Choice(["raw_to_curated", "curated_to_exportable"]),
+                     default=None, help="Only this gate (default: both).")
+
+
+@click.group("quality")
+def command() -> None:
+    """Quality gates: reports (GX Data Docs), history and quarantine replay."""
+
+
+@command.command()
+@project_options
+@click.option("--dataset", "datasets", multiple=True, metavar="NAME",
+              help="Only these datasets (repeatable).")
+@_json
+def report(conf_dir: str, env: str | None, datasets: tuple[str, ...], as_json: bool) -> None:
+    """Latest gate run per dataset and gate, and where its Data Docs page is.
+
+    \b
+    Example:
+      lakehouse quality report --dataset flights
+    """
+    from lakehouse.quality.docs import docs_root, write_index
+    from lakehouse.quality.store import history
+    from lakehouse.storage.uri import join_uri
+
+    project = load(conf_dir, env)
+    out = []
+    for ds in project.select_datasets(datasets):
+        seen = set()
+        for run in history(project, ds.name, limit=1000):
+            if run["gate"] in seen:
+                continue
+            seen.add(run["gate"])
+            run["dataset"] = ds.name
+            run["docs"] = join_uri(docs_root(project), ds.name, run["gate"], "latest.html")
+            out.append(run)
+    index = write_index(project)
+    if as_json:
+        click.echo(json.dumps({"index": index, "latest": out}, indent=2, default=str))
+        return
+    if not out:
+        click.echo("no gate runs recorded yet (run `lakehouse run` first)")
+    for run in out:
+        state = "BLOCKED" if run["blocked"] else "passed"
+        click.echo(f"{run['dataset']} / {run['gate']}: {state} at {run['evaluated_at']} "
+                   f"(run {run['run_id']}): {run['rows_in']} in, {run['rows_passed']} passed, "
+                   f"{run['rows_quarantined']} quarantined")
+        for name, rule in sorted(run["rules"].items()):
+            if rule["status"] != "passed":
+                click.echo(f"    {name:<28} {rule['severity']:<10} {rule['status']:<8} "
+                           f"{rule['failing']:>10,}")
+        click.echo(f"    docs: {run['docs']}")
+    click.echo(f"index: {index}")
+
+
+@command.command()
+@project_options
+@click.argument("dataset")
+@_gate
+@click.option("--limit", type=int, default=20, show_default=True, help="Newest runs to show.")
+@_json
+def history(conf_dir: str, env: str | None, dataset: str, gate: str | None, limit: int,
+            as_json: bool) -> None:
+    """Gate runs of DATASET over time: rows in/passed/quarantined and failing rules.
+
+    \b
+    Example:
+      lakehouse quality history flights --gate raw_to_curated --limit 5
+    """
+    from lakehouse.quality.store import history as load_history
+
+    project = load(conf_dir, env)
+    project.select_datasets([dataset])
+    runs = load_history(project, dataset, gate=gate, limit=limit)
+    if as_json:
+        click.echo(json.dumps(runs, indent=2, default=str))
+        return
+    if not runs:
+        click.echo(f"no gate runs recorded for {dataset}")
+        return
+    click.echo(f"{'evaluated_at':<27} {'gate':<22} {'status':<8} {'rows_in':>10} "
+               f"{'passed':>10} {'quarant.':>9}  failing rules")
+    for run in runs:
+        failing = ", ".join(f"{n}={r['failing']}" for n, r in sorted(run["rules"].items())
+                            if r["status"] == "failed")
+        click.echo(f"{run['evaluated_at'][:26]:<27} {run['gate']:<22} "
+                   f"{'BLOCKED' if run['blocked'] else 'ok':<8} {run['rows_in']:>10,} "
+                   f"{run['rows_passed']:>10,} {run['rows_quarantined']:>9,}  {failing}")
+
+
+@command.command()
+@project_options
+@click.argument("dataset")
+@click.option("--gate", type=click.Choice(["raw_to_curated", "curated_to_exportable"]),
+              default="raw_to_curated", show_default=True, help="Which gate's quarantine.")
+@_json
+def replay(conf_dir: str, env: str | None, dataset: str, gate: str, as_json: bool) -> None:
+    """Re-run DATASET's quarantined rows through the current rules.
+
+    Rows that now pass are merged into curated and removed from quarantine (exactly once);
+    the rest stay, with their failed rules updated.
+
+    \b
+    Example:
+      lakehouse quality replay flights
+    """
+    from lakehouse.quality.replay import replay as run_replay
+    from lakehouse.spark.session import local_session
+
+    project = load(conf_dir, env)
+    spark = local_session(project.lake.spark, app_name="lakehouse-quality-replay")
+    result = run_replay(spark, project, dataset, gate=gate)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    if result.quarantine_version is None:
+        click.echo(f"{dataset} has no quarantine at {gate}")
+        return
+    click.echo(f"{dataset} / {gate}: replayed {result.rows_replayed} rows from quarantine "
+               f"v{result.quarantine_version}: {result.rows_fixed} fixed"
+               + (f" (merged into curated v{result.curated_version})"
+                  if result.curated_version is not None else "")
+               + f", {result.rows_still_quarantined} still quarantined")
+    for name, count in sorted(result.still_failing.items()):
+        click.echo(f"    {name:<28} {count:>8,}")

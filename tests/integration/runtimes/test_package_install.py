@@ -1,0 +1,142 @@
+"""``lakehouse package``: the artifact set, its venv archive, and the wheel in a clean venv."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from runtime_helpers import REPO_ROOT
+
+from lakehouse.runtimes.packaging import zip_conf
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+WHEEL = "lakehouse-0.1.0-py3-none-any.whl"
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("LAKEHOUSE_")}
+
+
+def test_artifact_set_and_manifest(artifact_set):
+    root = artifact_set.root
+    manifest = json.loads((root / "manifest.json").read_text())
+    roles = {f["path"]: f["role"] for f in manifest["files"]}
+    assert roles == {WHEEL: "wheel", "jobs/run_pipeline.py": "job", "conf.zip": "conf",
+                     "requirements-cluster.txt": "requirements",
+                     "requirements-spark4.txt": "requirements-spark4",
+                     "deps/pyspark_venv.tar.gz": "deps"}
+    assert manifest["version"] == "0.1.0" and manifest["python"].startswith("3.")
+    reqs = (root / "requirements-cluster.txt").read_text().split()
+    assert reqs == manifest["requirements"]
+    assert any(r.startswith("deltalake") for r in reqs)
+    assert not any(r.startswith(("pyspark", "delta-spark")) for r in reqs)
+    spark4 = (root / "requirements-spark4.txt").read_text().split()
+    assert spark4 == [r for r in reqs if not r.startswith(("numpy", "pandas"))] != reqs
+    with zipfile.ZipFile(root / WHEEL) as zf:
+        names = zf.namelist()
+    assert "lakehouse/runtimes/entry.py" in names and not any("tests/" in n for n in names)
+    with zipfile.ZipFile(root / "conf.zip") as zf:
+        assert "conf/lake.yaml" in zf.namelist()
+    assert (root / "jobs" / "run_pipeline.py").read_bytes() == \
+        (REPO_ROOT / "jobs" / "run_pipeline.py").read_bytes()
+
+
+def test_wheel_imports_as_a_zip_like_glue_extra_py_files(artifact_set, tmp_path):
+    """Glue puts the wheel on --extra-py-files: the library must import from the zip itself."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lakehouse.runtimes.entry, "
+            "lakehouse.config; print(lakehouse.__file__)")
+    done = subprocess.run([sys.executable, "-c", code, str(artifact_set.root / WHEEL)],
+                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(artifact_set.root / WHEEL / "lakehouse" / "__init__.py")
+
+
+def test_deps_archive_is_a_relocatable_venv(artifact_set, tmp_path):
+    archive = artifact_set.root / "deps" / "pyspark_venv.tar.gz"
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        python = tar.getmember("bin/python")
+        tar.extractall(tmp_path / "environment", filter="tar")
+    site = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+    assert f"{site}/lakehouse/runtimes/entry.py" in names
+    assert f"{site}/tinydep/__init__.py" in names and "pyvenv.cfg" in names
+    assert python.issym() and not any(n.startswith("/") or ".." in n for n in names)
+    assert not any("__pycache__" in n for n in names)
+    # unpacked elsewhere (as the cluster does), its python finds both in the archive
+    code = ("import importlib.util, tinydep; "
+            "print(tinydep.VALUE, importlib.util.find_spec('lakehouse').origin)")
+    done = subprocess.run([str(tmp_path / "environment" / "bin" / "python"), "-c", code],
+                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    value, origin = done.stdout.split()
+    assert value == "42" and origin.startswith(str(tmp_path / "environment" / site))
+
+
+def test_cli_package_is_reproducible(tmp_path):
+    # a snapshot of the sources: the shared work tree may change between two builds
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "lakehouse", "jobs", "conf"):
+        copy = shutil.copytree if (REPO_ROOT / name).is_dir() else shutil.copyfile
+        copy(REPO_ROOT / name, src / name,
+             **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is shutil.copytree
+                else {}))
+    sets = []
+    for out in (tmp_path / "one", tmp_path / "two"):
+        done = subprocess.run([sys.executable, "-m", "lakehouse.cli.main", "package", "--out",
+                               str(out), "--project-dir", str(src), "--skip-deps-archive"],
+                              cwd=tmp_path, env={**_clean_env(), "PYTHONPATH": str(REPO_ROOT)},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "manifest" in done.stdout and WHEEL in done.stdout
+        files = json.loads((out / "manifest.json").read_text())["files"]
+        sets.append({f["path"]: f["sha256"] for f in files})
+        assert not (out / "deps").exists()
+    assert sets[0] == sets[1]
+    assert set(sets[0]) == {WHEEL, "jobs/run_pipeline.py", "conf.zip", "requirements-cluster.txt",
+                            "requirements-spark4.txt"}
+
+
+@pytest.mark.spark
+def test_wheel_in_clean_venv_runs_the_job_entry_point(artifact_set, tiny_project, tmp_path):
+    """The wheel alone (no source tree) runs a stage; conf comes from a conf zip.
+
+    Third-party dependencies are not downloaded again: a ``.pth`` file appends this
+    environment's site-packages (pyspark, deltalake, ...) after the clean venv's own, and
+    ``lakehouse`` itself comes only from the installed wheel.
+    """
+    venv = tmp_path / "clean"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-index", str(artifact_set.root / WHEEL)],
+                   check=True, env=_clean_env())
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path("
+                           "'purelib'))"], capture_output=True, text=True, check=True)
+    Path(site.stdout.strip(), "zz_host_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    where = subprocess.run([str(python), "-c", "import lakehouse; print(lakehouse.__file__)"],
+                           cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+    assert where.stdout.strip().startswith(str(venv)), where.stdout + where.stderr
+
+    conf_zip = zip_conf(tiny_project / "conf", tmp_path / "conf.zip")
+    job = artifact_set.root / "jobs" / "run_pipeline.py"
+    done = subprocess.run([str(python), str(job), "--JOB_NAME", "clean-venv", "--dataset",
+                           "airports", "--stage", "ingest", "--conf-uri", str(conf_zip)],
+                          cwd=tmp_path, env={**_clean_env(), "PYSPARK_PYTHON": str(python)},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "airports  ingest  succeeded" in done.stdout
+
+    from deltalake import DeltaTable
+
+    assert DeltaTable(str(tiny_project / ".lake" / "raw" / "airports")).to_pyarrow_table() \
+        .num_rows == 3
