@@ -5,11 +5,14 @@ including ``/``; ``?`` one character except ``/``; ``[abc]`` / ``[a-z]`` / ``[!a
 class; ``{a,b}`` alternatives (not nested). Everything else is literal. Spark-free.
 
 The overlap check is exact, not a heuristic: it walks the product of the two globs' automata and
-returns a short key both accept, so the config error can show an example.
+returns a short key both accept, so the config error can show an example. A dataset's source
+(``path/pattern``) claims files at any depth under ``path`` whose name matches ``pattern``
+(see :func:`source_matches`, which mirrors ``lakehouse.sources.landing``).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -57,11 +60,36 @@ def overlap_example(glob_a: str, glob_b: str) -> str | None:
     return best
 
 
+def source_glob(key_glob: str) -> str:
+    """The glob of every key a dataset ingests, from its ``source.key_glob`` (``path/pattern``).
+
+    Mirrors ``lakehouse.sources.landing``: files at any depth under ``path/`` whose *name*
+    matches ``pattern``, i.e. ``path/{**/,}pattern``.
+    """
+    path, _, pattern = key_glob.rpartition("/")
+    return f"{path}/{{**/,}}{pattern}" if path else key_glob
+
+
+def source_matches(key_glob: str, key: str) -> bool:
+    """True when the pipeline would ingest ``key`` (relative to landing) for this source.
+
+    Same rule as ``lakehouse.sources.landing.list_landing_files``: under ``path/`` at any
+    depth, no hidden/underscore-prefixed part below ``path``, and ``fnmatch(name, pattern)``.
+    """
+    path, _, pattern = key_glob.rpartition("/")
+    if not key.startswith(path + "/"):
+        return False
+    parts = key[len(path) + 1:].split("/")
+    if any(part.startswith((".", "_")) for part in parts):
+        return False
+    return fnmatch.fnmatch(parts[-1], pattern)
+
+
 def find_overlaps(globs: Mapping[str, str]) -> list[str]:
-    """One problem line per pair of names whose globs can match the same key."""
+    """One problem line per pair of sources (``path/pattern``) that can claim the same key."""
     problems = []
     for (name_a, glob_a), (name_b, glob_b) in combinations(sorted(globs.items()), 2):
-        example = overlap_example(glob_a, glob_b)
+        example = overlap_example(source_glob(glob_a), source_glob(glob_b))
         if example is not None:
             problems.append(
                 f"datasets {name_a!r} (source {glob_a!r}) and {name_b!r} (source {glob_b!r}) "

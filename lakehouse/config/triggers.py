@@ -37,7 +37,7 @@ class IdempotencySection(_Strict):
     table: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
-    in_progress_seconds: float = Field(default=3600.0, gt=0)
+    in_progress_seconds: float = Field(default=600.0, gt=0)
     ttl_days: float = Field(default=90.0, gt=0)
 
     @model_validator(mode="after")

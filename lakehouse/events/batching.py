@@ -44,17 +44,20 @@ class MicroBatcher:
         self.max_objects = max_objects
         self.clock = clock
         self._open: dict[str, Batch] = {}
+        self._full: list[Batch] = []
 
     def add(self, dataset: str, item: PendingArrival) -> None:
-        """Add ``item`` to the open batch of ``dataset`` (opening one if needed)."""
+        """Add ``item`` to the open batch of ``dataset``; a full batch is closed at once."""
         batch = self._open.get(dataset)
         if batch is None:
             batch = self._open[dataset] = Batch(dataset, self.clock())
         batch.items[item.arrival.identity] = item
+        if len(batch) >= self.max_objects:
+            self._full.append(self._open.pop(dataset))
 
     def find(self, identity: str) -> PendingArrival | None:
         """The pending arrival with this identity, if a batch already holds it."""
-        for batch in self._open.values():
+        for batch in [*self._full, *self._open.values()]:
             if identity in batch.items:
                 return batch.items[identity]
         return None
@@ -63,16 +66,18 @@ class MicroBatcher:
         """Remove and return batches that are due (all of them when ``force``)."""
         now = self.clock()
         due = [name for name, batch in self._open.items()
-               if force or len(batch) >= self.max_objects
-               or now - batch.opened_at >= self.window_seconds]
-        return [self._open.pop(name) for name in sorted(due)]
+               if force or now - batch.opened_at >= self.window_seconds]
+        ready, self._full = self._full, []
+        return ready + [self._open.pop(name) for name in sorted(due)]
 
     def seconds_until_due(self) -> float | None:
         """Time until the next batch is due (``None`` when nothing is pending)."""
+        if self._full:
+            return 0.0
         if not self._open:
             return None
         now = self.clock()
         return max(0.0, min(b.opened_at + self.window_seconds - now for b in self._open.values()))
 
     def __len__(self) -> int:
-        return sum(len(b) for b in self._open.values())
+        return sum(len(b) for b in [*self._full, *self._open.values()])

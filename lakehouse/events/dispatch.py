@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lakehouse.errors import EventError, LakehouseError
 from lakehouse.events.batching import Batch
+from lakehouse.events.model import sequencer_key
 from lakehouse.storage.uri import is_local, local_path
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ class RunRequest:
 
     @classmethod
     def from_batch(cls, batch: Batch) -> RunRequest:
-        objects = tuple({**p.arrival.to_dict(), "relative_key": p.relative_key}
-                        for p in sorted(batch.items.values(), key=lambda p: p.relative_key))
+        # Versions of one key are ordered by sequencer, so the newest is copied last and wins.
+        items = sorted(batch.items.values(),
+                       key=lambda p: (p.relative_key, sequencer_key(p.arrival.sequencer)))
+        objects = tuple({**p.arrival.to_dict(), "relative_key": p.relative_key} for p in items)
         return cls(dataset=batch.dataset, objects=objects)
 
     def trigger(self) -> dict[str, Any]:

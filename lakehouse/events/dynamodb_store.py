@@ -21,7 +21,7 @@ from lakehouse.events.model import ObjectArrival, sequencer_key
 class DynamoDbIdempotencyStore:
     """Same contract as the SQLite store, backed by one DynamoDB table."""
 
-    def __init__(self, client: Any, table: str, *, in_progress_seconds: float = 3600.0,
+    def __init__(self, client: Any, table: str, *, in_progress_seconds: float = 600.0,
                  ttl_days: float = 90.0):
         self.client = client
         self.table = table
@@ -96,6 +96,20 @@ class DynamoDbIdempotencyStore:
                                            ":progress": {"S": "in_progress"}})
         except self.client.exceptions.ConditionalCheckFailedException:
             pass  # someone else's claim, or already done: nothing of ours to release
+
+    def touch(self, arrival: ObjectArrival, *, owner: str) -> None:
+        """Extend a live claim (called from the worker's heartbeat)."""
+        try:
+            self.client.update_item(
+                TableName=self.table, Key={"pk": {"S": _vkey(arrival)}},
+                UpdateExpression="SET expires_at = :e",
+                ConditionExpression="#o = :owner AND #s = :progress",
+                ExpressionAttributeNames={"#o": "owner", "#s": "status"},
+                ExpressionAttributeValues={
+                    ":e": {"N": str(int(time.time() + self.in_progress_seconds))},
+                    ":owner": {"S": owner}, ":progress": {"S": "in_progress"}})
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # completed or released meanwhile
 
     def status(self, arrival: ObjectArrival) -> str | None:
         item = self.client.get_item(TableName=self.table, Key={"pk": {"S": _vkey(arrival)}},

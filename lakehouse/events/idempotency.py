@@ -5,8 +5,8 @@ succeeded or ``release`` it after a failure (so a redelivery retries it). A clai
 
 * ``claimed``      - this worker owns the arrival now;
 * ``done``         - a run already processed this object version (a duplicate delivery);
-* ``in_progress``  - another worker holds a live claim (retry later; its claim expires after
-  ``in_progress_seconds`` if that worker died);
+* ``in_progress``  - another worker holds a live claim (retry later). A live worker ``touch``es
+  its claims from its heartbeat; a dead worker's claims expire after ``in_progress_seconds``;
 * ``superseded``   - a newer version of the same key (a higher S3 ``sequencer``) was already
   claimed, so this older event is stale.
 
@@ -40,6 +40,8 @@ class IdempotencyStore(Protocol):
 
     def release(self, arrival: ObjectArrival, *, owner: str) -> None: ...
 
+    def touch(self, arrival: ObjectArrival, *, owner: str) -> None: ...
+
     def status(self, arrival: ObjectArrival) -> str | None: ...
 
 
@@ -55,7 +57,7 @@ CREATE TABLE IF NOT EXISTS key_sequencers (
 class SqliteIdempotencyStore:
     """Embedded store in one SQLite file; ``BEGIN IMMEDIATE`` serializes writers across processes."""
 
-    def __init__(self, path: str | Path, *, in_progress_seconds: float = 3600.0,
+    def __init__(self, path: str | Path, *, in_progress_seconds: float = 600.0,
                  ttl_days: float = 90.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,13 @@ class SqliteIdempotencyStore:
         with self._tx() as cur:
             cur.execute("DELETE FROM versions WHERE id = ? AND status = 'in_progress' "
                         "AND owner = ?", (arrival.identity, owner))
+
+    def touch(self, arrival: ObjectArrival, *, owner: str) -> None:
+        """Extend a live claim (the worker's heartbeat calls this while the arrival waits)."""
+        with self._tx() as cur:
+            cur.execute("UPDATE versions SET expires_at = ? WHERE id = ? AND status = "
+                        "'in_progress' AND owner = ?",
+                        (time.time() + self.in_progress_seconds, arrival.identity, owner))
 
     def status(self, arrival: ObjectArrival) -> str | None:
         with self._lock:

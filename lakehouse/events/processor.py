@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Literal
 from lakehouse.events.batching import Batch, MicroBatcher, PendingArrival
 from lakehouse.events.dispatch import Dispatcher, RunRequest
 from lakehouse.events.idempotency import IdempotencyStore
-from lakehouse.events.model import Decision, InboundMessage, ProcessorStats
+from lakehouse.events.model import Decision, InboundMessage, ObjectArrival, ProcessorStats
 from lakehouse.events.parsing import EventRejected, parse_message
 from lakehouse.events.routing import Router
 
@@ -50,6 +51,8 @@ class ArrivalProcessor:
         self.on_run = on_run
         self.stats = ProcessorStats()
         self._open: dict[str, _Open] = {}
+        self._claims_lock = threading.Lock()
+        self._claims: dict[str, ObjectArrival] = {}  # claimed, not yet completed/released
 
     @property
     def pending_messages(self) -> int:
@@ -71,6 +74,10 @@ class ArrivalProcessor:
         for arrival in parsed.arrivals:
             self.stats.arrivals += 1
             route = self.router.route(arrival)
+            if route.skipped:
+                self.stats.ignored += 1
+                log.info("skipped s3://%s/%s: %s", arrival.bucket, arrival.key, route.reason)
+                continue
             if route.dataset is None:
                 self.stats.unrouted += 1
                 self.stats.unrouted_keys.append(f"s3://{arrival.bucket}/{arrival.key}")
@@ -87,6 +94,8 @@ class ArrivalProcessor:
                 continue
             claim = self.store.claim(arrival, owner=self.owner)
             if claim == "claimed":
+                with self._claims_lock:
+                    self._claims[arrival.identity] = arrival
                 self.batcher.add(route.dataset, PendingArrival(
                     arrival, route.relative_key, {message.message_id}))
                 state.outstanding.add(arrival.identity)
@@ -123,15 +132,34 @@ class ArrivalProcessor:
             log.error("%s (batch %s)", error, request.batch_id, exc_info=True)
             for item in items:
                 self.store.release(item.arrival, owner=self.owner)
+            self._forget(items)
             return self._resolve(items, failure=error)
         self.stats.runs += 1
         log.info("run %s for %s: %d object(s), %s", result.run_id, batch.dataset, len(items),
                  result.status)
         for item in items:
-            self.store.complete(item.arrival, owner=self.owner, run_id=result.run_id)
+            try:
+                self.store.complete(item.arrival, owner=self.owner, run_id=result.run_id)
+            except Exception:  # the run happened; a later redelivery may run it again
+                log.exception("could not record %s as done (run %s)", item.arrival.identity,
+                              result.run_id)
+        self._forget(items)
         if self.on_run:
             self.on_run(request, result.run_id)
         return self._resolve(items, failure=None)
+
+    def refresh_claims(self) -> int:
+        """Extend this worker's live claims (safe to call from the heartbeat thread)."""
+        with self._claims_lock:
+            arrivals = list(self._claims.values())
+        for arrival in arrivals:
+            self.store.touch(arrival, owner=self.owner)
+        return len(arrivals)
+
+    def _forget(self, items: list[PendingArrival]) -> None:
+        with self._claims_lock:
+            for item in items:
+                self._claims.pop(item.arrival.identity, None)
 
     def _resolve(self, items: list[PendingArrival], *, failure: str | None) -> list[Decision]:
         decisions = []

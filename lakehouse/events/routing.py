@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from lakehouse.config.key_globs import find_overlaps, matches
+from lakehouse.config.key_globs import find_overlaps, source_matches
 from lakehouse.config.project import Project
 from lakehouse.errors import ConfigError
 from lakehouse.events.model import ObjectArrival
@@ -24,11 +24,13 @@ class Route:
     dataset: str | None
     relative_key: str
     reason: str = ""
+    skipped: bool = False  # not for any dataset by design (empty, hidden): ignored, not unrouted
 
 
 @dataclass(frozen=True)
 class Router:
-    """Maps ``(bucket, key)`` to a dataset by the datasets' ``source.key_glob``."""
+    """Maps ``(bucket, key)`` to a dataset by the datasets' ``source.key_glob`` (``path/pattern``:
+    files at any depth under ``path`` whose name matches ``pattern``, as the pipeline reads)."""
 
     globs: dict[str, str]
     bucket: str | None = None
@@ -68,7 +70,13 @@ class Router:
             if not key.startswith(self.prefix + "/"):
                 return Route(None, key, f"key is outside the landing prefix {self.root}/")
             key = key[len(self.prefix) + 1:]
-        hits = [name for name, glob in sorted(self.globs.items()) if matches(glob, key)]
+        if arrival.size == 0:
+            return Route(None, key, "empty object (0 bytes): the pipeline skips empty files",
+                         skipped=True)
+        hits = [name for name, glob in sorted(self.globs.items()) if source_matches(glob, key)]
+        if not hits and any(p.startswith((".", "_")) for p in key.split("/")[1:]):
+            return Route(None, key, "hidden or '_'-prefixed names are never ingested",
+                         skipped=True)
         if not hits:
             known = ", ".join(f"{n}: {g}" for n, g in sorted(self.globs.items()))
             return Route(None, key, f"landing key {key!r} matches no dataset's source ({known})")

@@ -1,7 +1,8 @@
 """SQS long-poll worker: receive -> :class:`ArrivalProcessor` -> delete / back off / dead-letter.
 
 * Messages in hand (waiting in a micro-batch or in a running dispatch) have their visibility
-  extended by a heartbeat thread, so a long run never lets them reappear.
+  extended by a heartbeat thread, so a long run never lets them reappear; the same heartbeat
+  refreshes this worker's idempotency claims, so only a dead worker's claims expire.
 * A failed dispatch leaves the message in the queue with an exponential back-off
   (``change_message_visibility``); once ``ApproximateReceiveCount`` reaches ``max_receives`` it
   is sent to the dead-letter queue with the error and deleted. Rejected (unparseable)
@@ -61,7 +62,7 @@ class SqsWorker:
 
     def run(self, *, once: bool = False, max_messages: int | None = None) -> ProcessorStats:
         """Poll until stopped; ``once`` drains the queue (until an empty receive) and returns."""
-        received = 0
+        received = errors = 0
         self._done.clear()
         heartbeat = threading.Thread(target=self._heartbeat, name="sqs-heartbeat", daemon=True)
         heartbeat.start()
@@ -69,13 +70,21 @@ class SqsWorker:
             while not self._stop.is_set():
                 if max_messages is not None and received >= max_messages:
                     break
-                batch = self._receive(limit=None if max_messages is None
-                                      else max_messages - received)
+                try:
+                    batch = self._receive(limit=None if max_messages is None
+                                          else max_messages - received)
+                    errors = 0
+                except Exception as exc:  # throttling, network: back off, keep the worker up
+                    errors += 1
+                    if once or errors > 10:
+                        raise
+                    log.warning("receive from %s failed (%s); retrying in %ss",
+                                self.queue_url, exc, 2 ** errors)
+                    self._stop.wait(2 ** errors)
+                    continue
                 received += len(batch)
                 for message in batch:
-                    decision = self.processor.accept(message)
-                    if decision:
-                        self._apply(decision)
+                    self._accept(message)
                 for decision in self.processor.flush():
                     self._apply(decision)
                 if once and not batch:
@@ -86,6 +95,15 @@ class SqsWorker:
             self._done.set()
             heartbeat.join(timeout=5)
         return self.stats
+
+    def _accept(self, message: InboundMessage) -> None:
+        try:
+            decision = self.processor.accept(message)
+        except Exception as exc:  # e.g. the idempotency store is unreachable
+            log.exception("processing message %s failed", message.message_id)
+            decision = Decision(message.message_id, "retry", f"processing error: {exc}")
+        if decision:
+            self._apply(decision)
 
     def _receive(self, *, limit: int | None) -> list[InboundMessage]:
         wait = self.settings.wait_seconds
@@ -164,7 +182,8 @@ class SqsWorker:
         return dlq, max_receives or 5
 
     def _heartbeat(self) -> None:
-        interval = max(1.0, self.settings.visibility_timeout / 3)
+        claim_ttl = float(getattr(self.processor.store, "in_progress_seconds", math.inf))
+        interval = max(1.0, min(self.settings.visibility_timeout, claim_ttl) / 3)
         while not self._done.wait(interval):
             # Holding the lock while extending means a message decided meanwhile (deleted, or
             # given a back-off) is never re-extended after its decision was applied.
@@ -179,3 +198,7 @@ class SqsWorker:
                                                                  Entries=entries)
                     except Exception as exc:  # a lost heartbeat must not kill the worker
                         log.warning("visibility heartbeat failed: %s", exc)
+            try:
+                self.processor.refresh_claims()
+            except Exception as exc:
+                log.warning("refreshing idempotency claims failed: %s", exc)

@@ -1,11 +1,12 @@
 """The quality gate between two zones: one pass to split rows, one aggregation for metrics.
 
-``run_gate`` adds ONE projection to the input: an array of the names of the row-level rules
-each row violates. From it come the passing rows, the quarantined rows (with the rules,
-a readable reason, gate, run id and time) and, in a single ``agg``, every rule's failing
-count plus the dataset-level statistics. Nothing else touches the full data, so the gate
-costs one aggregation on top of the caller's two writes (the annotated rows are cached so
-those writes do not recompute the projection).
+``run_gate`` adds ONE projection to the input: one boolean column per row-level rule (plain
+expressions, so whole-stage codegen applies) and the quarantine decision. From it come the
+passing rows, the quarantined rows (with the failed rules, a readable reason, gate, run id
+and time) and, in a single ``agg``, every rule's failing count plus the dataset-level
+statistics. Nothing else touches the full data: the gate costs one aggregation (over only
+the columns the rules read) on top of the caller's two writes; when no row is quarantined the
+passing rows are the input itself and the quarantine is an empty plan.
 
 Usage (the curate stage)::
 
@@ -51,7 +52,9 @@ class GateContext:
         references: DataFrames of referenced datasets by name (overrides reading curated).
         baseline: drift baseline ``{"mean:col": value, ...}`` (default: last passed run).
         now: the time freshness is measured against (default: now, UTC).
-        cache: cache the annotated rows so the caller's two writes reuse the projection.
+        cache: cache the annotated rows so the caller's two writes reuse the projection
+            (worth it when many rows are quarantined or the input is expensive to recompute;
+            off by default: see bench/bench_quality.py).
         sample_rows: failing rows kept per rule for reports (0 disables the sample query).
     """
 
@@ -60,7 +63,7 @@ class GateContext:
     references: dict[str, DataFrame] = field(default_factory=dict)
     baseline: Mapping[str, float] | None = None
     now: datetime | None = None
-    cache: bool = True
+    cache: bool = False
     sample_rows: int = 5
 
 
@@ -206,18 +209,23 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
         else F.array().cast("array<string>")
     reason = F.concat_ws("; ", *[F.when(F.col(vcols[n]), F.lit(reasons[n])) for n in blocking_names]) \
         if blocking_names else F.lit("")
-    quarantined = annotated.where(is_bad).select(
+    quarantined_count = int(row["__lh_quarantined"] or 0)
+    # the counts are known now: with nothing to quarantine, the passing rows are the input
+    # as is (no rule evaluated again) and the quarantine is empty (Spark prunes the scan)
+    keep = is_bad if quarantined_count else F.lit(False)
+    quarantined = annotated.where(keep).select(
         *[F.col(f"`{c}`") for c in original],
         failed.alias(FAILED),
         reason.alias("_reason"),
         F.lit(gate).alias("_gate"),
         F.lit(run_id).cast("string").alias("_run_id"),
         F.lit(started.replace(tzinfo=None)).cast("timestamp").alias("_quarantined_at"))
-    passed = annotated.where(~is_bad).select(*[F.col(f"`{c}`") for c in original])
+    passed = annotated.where(~is_bad).select(*[F.col(f"`{c}`") for c in original]) \
+        if quarantined_count else df.select(*[F.col(f"`{c}`") for c in original])
     return GateOutcome(
         dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
         quarantined=quarantined, results=results, total=total,
-        quarantined_count=int(row["__lh_quarantined"] or 0),
+        quarantined_count=quarantined_count,
         stats=M.column_stats(row, rule_list, total), rules=rule_list, baseline=baseline,
         _annotated=annotated)
 

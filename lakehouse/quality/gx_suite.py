@@ -165,7 +165,8 @@ def validation_result(outcome: GateOutcome, *, baseline: Mapping[str, float] | N
               "active_batch_definition": {
                   "datasource_name": "lakehouse", "data_connector_name": outcome.gate,
                   "data_asset_name": outcome.dataset, "batch_identifiers": {}},
-              "batch_spec": {"rows": outcome.total},
+              "batch_spec": {"data_asset_name": f"{outcome.dataset} ({outcome.gate})",
+                             "rows": outcome.total},
               "lakehouse": {"rows_in": outcome.total, "rows_passed": outcome.passed_count,
                             "rows_quarantined": outcome.quarantined_count,
                             "blocked": outcome.blocked}},

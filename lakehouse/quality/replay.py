@@ -112,7 +112,7 @@ def _split(spark: SparkSession, project: Project, config: DatasetConfig, gate: s
     """(fixed rows in the next zone's shape, still-failing rows in quarantine shape, outcome)."""
     from pyspark.sql import functions as F
 
-    ctx = GateContext(spark=spark, project=project, cache=True, sample_rows=0)
+    ctx = GateContext(spark=spark, project=project, sample_rows=0)
     if gate != "raw_to_curated":
         kept = rows.select(*[F.col(c) for c in rows.columns if c not in QUARANTINE_COLUMNS],
                            *[F.col(c).alias(f"__lh_keep{c}") for c in _KEEP])

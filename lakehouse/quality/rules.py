@@ -76,16 +76,37 @@ def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, D
                 hint=f"its columns are {ref.columns}; set 'ref_column'",
                 context={"dataset": dataset})
         flag, key = REF_FLAG.format(i=i), f"__lh_ref_key_{i}"
-        keys = (ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
-                .distinct())
-        inline = [r[0] for r in keys.limit(MAX_INLINE_KEYS + 1).collect()]
-        if len(inline) <= MAX_INLINE_KEYS:
-            flags[rule.name] = _c(rule.column).isin(inline) if inline else F.lit(False)
+        keys = ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
+        # one small scan, no shuffle: reference tables are usually keyed by this column
+        sample = keys.limit(MAX_INLINE_KEYS + 1).collect()
+        if len(sample) <= MAX_INLINE_KEYS:
+            inline = sorted({r[0] for r in sample})
+            flags[rule.name] = _in_list(rule.column, inline)
             continue
-        keys = keys.withColumn(flag, F.lit(True))
+        keys = keys.distinct().withColumn(flag, F.lit(True))
         df = df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key)
         flags[rule.name] = F.col(flag).isNotNull()
     return df, flags
+
+
+def _in_list(column: str, values: list) -> Column:
+    """``column IN (values)`` parsed from one SQL string: ``Column.isin`` would cost one py4j
+    round trip per value (seconds for a few thousand keys)."""
+    from pyspark.sql import functions as F
+
+    if not values:
+        return F.lit(False)
+    items = ", ".join(_sql_literal(v) for v in values)
+    return F.expr(f"`{column}` IN ({items})")
+
+
+def _sql_literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
 
 
 def violation(rule, ref_flags: Mapping[str, Column]) -> Column | None:

@@ -64,7 +64,8 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
     if not parts:
         raise TableError("replace_where/dynamic_partitions need a partitioned table",
                          context={"table": delta.table_uri})
-    fields = [f for f in schema.fields if f.name in parts]
+    by_name = {f.name: f for f in schema.fields}
+    fields = [by_name[c] for c in parts]
     part_schema = StructType([StructField("_i", StringType()), *fields])
     live = spark.createDataFrame(
         [(str(i), *[f.partition.get(c) for c in parts]) for i, f in enumerate(snap)], part_schema)
@@ -123,7 +124,7 @@ def history(delta, limit: int | None) -> list[HistoryEntry]:
             timestamp=dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC),
             operation=item.get(OPERATION_KEY) or item.get("operation", ""),
             parameters=dict(params),
-            metrics=dict(item.get("operationMetrics") or item.get("lakehouse.metrics") or {}),
+            metrics=dict(item.get("lakehouse.metrics") or item.get("operationMetrics") or {}),
         ))
     return out
 

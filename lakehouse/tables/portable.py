@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 OPERATION_KEY = "lakehouse.operation"
+METRICS_KEY = "lakehouse.metrics"
 
 
 class PortableDeltaTable:
@@ -168,7 +169,8 @@ class PortableDeltaTable:
 
     def commit(self, schema: StructType, parts: list[str], adds: list, removes: list,
                idempotency_key: str | None, operation: str, *, new_cols: list[str] = (),
-               parameters: dict | None = None, data_change: bool = True) -> int:
+               parameters: dict | None = None, data_change: bool = True,
+               metrics: dict | None = None) -> int:
         """Commit adds + removes as one transaction (caller holds the lock). Returns version."""
         from deltalake.transaction import CommitProperties, RemoveAction, Transaction
 
@@ -176,12 +178,21 @@ class PortableDeltaTable:
 
         txns = [Transaction(idempotency_key, 1)] if idempotency_key else None
         meta = {OPERATION_KEY: operation,
-                "operationParameters": {k: str(v) for k, v in (parameters or {}).items()}}
+                "operationParameters": {k: str(v) for k, v in (parameters or {}).items()},
+                METRICS_KEY: {"numFiles": len(adds), "numRemovedFiles": len(removes),
+                              "numOutputRows": _rows(adds), **(metrics or {})}}
         props = CommitProperties(app_transactions=txns, custom_metadata=meta)
         dt = self._delta()
         if dt is None:
             self._commit_create(schema, parts, adds, props, None)
         else:
+            # The table may have been created by another writer since ``prepare``.
+            check_schema(from_delta_schema(dt.schema()), schema, uri=self.uri,
+                         mode="merge" if new_cols else "strict")
+            if [c.lower() for c in dt.metadata().partition_columns] != [c.lower() for c in parts]:
+                raise SchemaError(f"partition columns {parts} differ from the table's "
+                                  f"{list(dt.metadata().partition_columns)}",
+                                  context={"table": self.uri})
             if new_cols:
                 _add_columns(dt, schema, new_cols)
             rm = [RemoveAction(path=f.rel, data_change=data_change, deletion_timestamp=_now_ms(),

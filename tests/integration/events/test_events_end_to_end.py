@@ -7,6 +7,7 @@ lead's runner on the session Spark, and an independent ``deltalake`` read of cur
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def test_arrivals_run_the_local_pipeline_to_curated_once(project, sample_files, 
     assert sorted(frame["month"].unique().tolist()) == [1, 2]
     assert frame.duplicated(key).sum() == 0
     version = curated.version()
+    [record] = list(local_path(f"{project.runs_uri}/runs").glob("*.json"))   # the run record
+    trigger = json.loads(record.read_text())["trigger"]
+    assert trigger["type"] == "s3_arrival" and trigger["dataset"] == "flights"
+    assert sorted(o["key"] for o in trigger["objects"]) == FILES
 
     for body in bodies:                  # much later: the same events again -> no new run
         aws.sqs.send_message(QueueUrl=wiring.queue_url, MessageBody=body)

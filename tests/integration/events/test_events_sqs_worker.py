@@ -217,3 +217,23 @@ def test_max_messages_stops_the_worker(aws, wiring, make_worker) -> None:
     stats = make_worker(RecordingDispatcher()).run(max_messages=2)
     assert stats.messages == 2 and stats.unrouted == 2
     assert len(drain(aws.sqs, wiring.queue_url)) == 3
+
+
+class _BrokenStore:
+    def claim(self, arrival, *, owner):
+        raise ConnectionError("idempotency store unreachable")
+
+
+def test_a_store_outage_leaves_messages_for_redelivery(aws, wiring) -> None:
+    drain(aws.sqs, wiring.queue_url)
+    put(aws, wiring.bucket, "flights/outage.csv")
+    rec = RecordingDispatcher()
+    processor = ArrivalProcessor(router=Router(GLOBS), store=_BrokenStore(),  # type: ignore[arg-type]
+                                 dispatcher=rec, batcher=MicroBatcher(0))
+    worker = SqsWorker(aws.sqs, wiring.queue_url, processor,
+                       WorkerSettings(wait_seconds=1, retry_backoff_seconds=0, max_receives=10))
+    worker.run(max_messages=1)                          # returns normally
+    assert rec.runs == 0
+    [again] = drain(aws.sqs, wiring.queue_url)          # still there, visible again at once
+    assert "flights%2Foutage.csv" in again["Body"]
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"

@@ -90,3 +90,23 @@ def test_a_blocked_gate_writes_no_quarantine_but_records_the_run(spark, project)
     # a blocked run is never the drift baseline
     assert load_baseline(project, "flights", "raw_to_curated") is None
     assert out.docs_uri and "x_positive" in str(out.error())
+
+
+def test_export_gate_blocks_duplicates_and_passes_clean_inputs(spark, project) -> None:
+    from lakehouse.errors import QualityGateError
+    from lakehouse.quality.apply import finish, gate_inputs
+
+    planes = spark.createDataFrame([("N1", 4), ("N2", 2)], "tailnum string, seats int")
+    weather = spark.createDataFrame([("JFK",)], "origin string")   # no exportable rules
+    passed, outcomes = gate_inputs(spark, project, {"planes": planes, "weather": weather},
+                                   run_id="e1")
+    assert passed["weather"] is weather and set(outcomes) == {"planes"}
+    assert passed["planes"].count() == 2
+    finish(project, outcomes)
+    assert history(project, "planes", gate="curated_to_exportable")[0]["blocked"] is False
+
+    dupes = planes.unionByName(spark.createDataFrame([("N1", 5)], "tailnum string, seats int"))
+    with pytest.raises(QualityGateError, match="tailnum_unique") as info:
+        gate_inputs(spark, project, {"planes": dupes}, run_id="e2")
+    assert info.value.exit_code == 3
+    assert history(project, "planes", gate="curated_to_exportable")[0]["blocked"] is True

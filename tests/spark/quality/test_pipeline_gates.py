@@ -168,3 +168,33 @@ def test_replay_crash_between_merge_and_quarantine_commit_is_safe(project, first
     curated = _curated(project)
     assert len(curated) == base + 1 and (curated["flight"] == 99002).sum() == 1
     assert sorted(_quarantine(project)["flight"]) == ["99003"]
+
+
+def test_quality_cli_history_report_and_replay(project, first_run) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from lakehouse.cli.main import cli
+
+    conf = str(project.conf_dir)
+    runner = CliRunner()
+    hist = runner.invoke(cli, ["quality", "history", "flights", "--conf", conf, "--json"])
+    assert hist.exit_code == 0, hist.output
+    runs = json.loads(hist.output)
+    first = next(r for r in runs if r["run_id"] == first_run.run_id)
+    assert first["rows_quarantined"] == len(BAD) and not first["blocked"]
+    assert first["rules"]["distance_positive"]["failing"] == 1
+    assert any(r["blocked"] for r in runs)                    # the blocked attempt is kept
+    text = runner.invoke(cli, ["quality", "history", "flights", "--conf", conf])
+    assert "BLOCKED" in text.output and "distance_positive=1" in text.output
+
+    report = runner.invoke(cli, ["quality", "report", "--conf", conf, "--dataset", "flights"])
+    assert report.exit_code == 0, report.output
+    assert "flights / raw_to_curated" in report.output and "latest.html" in report.output
+    page = local_path(project.lake_root) / "_quality/docs/flights/raw_to_curated/latest.html"
+    assert page.is_file() and "flights.raw_to_curated" in page.read_text()
+
+    replayed = runner.invoke(cli, ["quality", "replay", "flights", "--conf", conf, "--json"])
+    assert replayed.exit_code == 0, replayed.output
+    assert json.loads(replayed.output)["rows_fixed"] == 0     # nothing fixed since last replay

@@ -40,3 +40,42 @@ def delta_reader():
         return sorted(rows, key=lambda r: (r[sort] is None, r[sort]))
 
     return _read
+
+
+@pytest.fixture(scope="module")
+def moto_process_endpoint():
+    """A moto server in its own process: some delta-rs calls (history, is_deltatable) hold
+    the GIL while they wait on HTTP, which would starve the in-process ``moto_endpoint``."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from lakehouse.testing.moto_server import FAKE_CREDENTIALS, _free_port
+
+    saved = {k: os.environ.get(k) for k in FAKE_CREDENTIALS}
+    os.environ.update(FAKE_CREDENTIALS)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)
+                break
+            except (TimeoutError, OSError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("moto server process did not start") from None
+                time.sleep(0.3)
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

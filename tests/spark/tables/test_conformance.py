@@ -198,6 +198,8 @@ def test_time_travel_and_history(spark, make_table):
     hist = t.history()
     assert [h.version for h in hist] == [2, 1, 0]
     assert hist[0].operation == "MERGE"
+    assert hist[0].metrics["numTargetRowsUpdated"] == 1
+    assert hist[0].metrics["numTargetRowsInserted"] == 0
     assert hist[1].operation == "APPEND"
     assert t.history(limit=1)[0].version == 2
     ts = hist[1].timestamp
@@ -237,3 +239,41 @@ def test_vacuum_removes_unreferenced_files_only(spark, make_table):
     assert len(doomed) == 1
     assert t.vacuum(retention_hours=0) == doomed
     assert [r["id"] for r in _rows(t.read())] == [2]
+
+
+def test_empty_appends(spark, make_table, delta_reader):
+    t = make_table()
+    empty = _df(spark, [])
+    assert t.append(empty, partition_by=["day"]).version == 0
+    assert t.read().count() == 0 and t.schema().fieldNames() == ["id", "name", "ts", "day"]
+    r = t.append(empty, idempotency_key="empty-1")
+    assert r.committed and r.rows_written == 0
+    assert not t.append(empty, idempotency_key="empty-1").committed
+    assert delta_reader(t.uri) == []
+
+
+def test_typed_partition_columns(spark, make_table, delta_reader):
+    t = make_table()
+    rows = [(1, "a", T(1), D1, 7, True), (2, "b", T(2), D2, None, False)]
+    t.append(spark.createDataFrame(rows, SCHEMA + ", hour int, flag boolean"),
+             partition_by=["day", "hour", "ts", "flag"])
+    got = _rows(t.read())
+    assert [(r["day"], r["hour"], r["ts"], r["flag"]) for r in got] == [
+        (D1, 7, T(1), True), (D2, None, T(2), False)]
+    indep = delta_reader(t.uri)
+    assert [(r["day"], r["hour"], r["flag"]) for r in indep] == [(D1, 7, True), (D2, None, False)]
+    assert [r["ts"].replace(tzinfo=None) for r in indep] == [T(1), T(2)]
+    t.overwrite(spark.createDataFrame([(3, "c", T(2), D2, None, False)],
+                                      SCHEMA + ", hour int, flag boolean"), dynamic_partitions=True)
+    assert [r["id"] for r in _rows(t.read())] == [1, 3]
+
+
+def test_open_table_backend_choice(spark, tmp_path):
+    from lakehouse.spark.delta import delta_support
+    from lakehouse.tables import open_table
+
+    if delta_support(spark).available:
+        pytest.skip("Delta JARs present: auto picks native")
+    assert open_table(spark, str(tmp_path / "x")).backend == "portable"
+    with pytest.raises(TableError, match="Delta JVM classes not on the classpath"):
+        open_table(spark, str(tmp_path / "x"), backend="native")

@@ -37,7 +37,8 @@ def _put(table: PortableDeltaTable, rel: str, ids: list[int]):
                        int(time.time() * 1000), True, file_stats(meta))
 
 
-def test_portable_commits_on_s3(moto_endpoint, unique_name, monkeypatch):
+def test_portable_commits_on_s3(moto_process_endpoint, unique_name, monkeypatch):
+    moto_endpoint = moto_process_endpoint
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     boto3.client("s3", endpoint_url=moto_endpoint).create_bucket(Bucket=unique_name)
     lock = DynamoDbTableLock(unique_name, endpoint_url=moto_endpoint, create_table=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from types import SimpleNamespace
 
 import pytest
@@ -87,3 +88,14 @@ def test_runtime_adapter_uses_the_runtimes_submit_function() -> None:
     from lakehouse.runtimes.submit import submit
 
     assert _runtime_submit() is submit
+    accepted = inspect.signature(submit).parameters
+    for name in ("target", "datasets", "stage", "wait", "package_dir", "echo"):
+        assert name in accepted, f"lakehouse.runtimes.submit.submit no longer takes {name}="
+
+
+def test_versions_of_one_key_are_ordered_by_sequencer() -> None:
+    batch = Batch("flights", 0.0)
+    for etag, seq in (("v2", "0100"), ("v1", "FF"), ("v3", "00FF1")):  # 256, 255, 4081
+        arrival = ObjectArrival("landing", "flights/a.csv", 3, etag, sequencer=seq)
+        batch.items[arrival.identity] = PendingArrival(arrival, "flights/a.csv", {"m"})
+    assert [o["etag"] for o in RunRequest.from_batch(batch).objects] == ["v1", "v2", "v3"]

@@ -74,6 +74,20 @@ class TestIdempotencyStoreContract:
         time.sleep(2.1)
         assert store.claim(a, owner="alive") == "claimed"
 
+    def test_touch_keeps_a_live_claim_from_expiring(self, store_factory):
+        store = store_factory(in_progress_seconds=2)
+        a, done = arrival(), arrival("flights/done.csv")
+        assert store.claim(a, owner="live") == "claimed"
+        time.sleep(1.5)
+        store.touch(a, owner="live")
+        store.touch(a, owner="intruder")                     # not the owner: no effect
+        store.claim(done, owner="live")
+        store.complete(done, owner="live", run_id="r")
+        store.touch(done, owner="live")                      # completed: stays done
+        time.sleep(1.0)                                      # past the original expiry
+        assert store.claim(a, owner="other") == "in_progress"
+        assert store.status(done) == "done"
+
     def test_a_new_version_of_the_same_key_is_a_new_arrival(self, store_factory):
         store = store_factory()
         v1, v2 = arrival(etag="e1"), arrival(etag="e2")

@@ -148,12 +148,23 @@ def test_older_version_arriving_late_is_superseded(build) -> None:
     assert rec.runs == 1 and proc.stats.superseded == 1
 
 
-def test_unrouted_keys_are_reported_not_dropped(build, caplog) -> None:
+def test_unrouted_keys_are_reported_not_dropped(build) -> None:
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("lakehouse.events.processor")
+    logger.addHandler(handler)
     proc = build()
-    decision = proc.accept(msg("m1", body("planes/p.csv")))
+    try:
+        decision = proc.accept(msg("m1", body("planes/p.csv")))
+    finally:
+        logger.removeHandler(handler)
     assert decision is not None and decision.action == "ack"
     assert proc.stats.unrouted == 1 and proc.stats.unrouted_keys == ["s3://landing/planes/p.csv"]
-    assert "matches no dataset" in caplog.text
+    assert "unrouted arrival s3://landing/planes/p.csv" in stream.getvalue()
+    assert "matches no dataset" in stream.getvalue()
     strict = build(unrouted="dead_letter")
     decision = strict.accept(msg("m2", body("planes/p.csv")))
     assert decision is not None and decision.action == "dead_letter"
@@ -192,3 +203,26 @@ def test_lambda_handler_direct_s3_invocation_raises_on_failure(build) -> None:
         handle_event(event, proc)
     assert handle_event(event, proc) == {"batchItemFailures": []}
     assert rec.runs == 1
+
+
+def test_full_batches_close_as_they_fill(clock: Clock) -> None:
+    batcher = MicroBatcher(60, max_objects=3, clock=clock)
+    for i in range(7):
+        batcher.add("flights", PendingArrival(ObjectArrival("b", f"flights/{i}.csv", 1, "e"),
+                                              f"flights/{i}.csv"))
+    assert batcher.seconds_until_due() == 0.0
+    assert [len(b) for b in batcher.pop_due()] == [3, 3]     # the 7th waits for its window
+    assert batcher.find("b/flights/6.csv#etag:e#1") is not None
+    assert [len(b) for b in batcher.pop_due(force=True)] == [1]
+
+
+def test_live_claims_are_tracked_for_the_heartbeat(build) -> None:
+    rec = RecordingDispatcher(fail_times=1)
+    proc = build(rec)
+    proc.accept(msg("m1", body("flights/a.csv", "flights/b.csv")))
+    assert proc.refresh_claims() == 2
+    proc.flush(force=True)                                  # fails: claims released
+    assert proc.refresh_claims() == 0
+    proc.accept(msg("m1", body("flights/a.csv"), count=2))
+    proc.flush(force=True)                                  # succeeds: claims completed
+    assert proc.refresh_claims() == 0 and rec.runs == 1

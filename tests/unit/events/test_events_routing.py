@@ -96,3 +96,32 @@ def test_unmatched_key_is_reported_with_the_known_patterns(make_project) -> None
     assert route.dataset is None
     assert "'planes/p.csv' matches no dataset" in route.reason
     assert "flights: flights/*.csv*" in route.reason
+
+
+@pytest.mark.parametrize(("source", "key", "expected"), [
+    ("flights/*.csv*", "flights/flights_2013_01.csv", True),
+    ("flights/*.csv*", "flights/2013/01/flights.csv", True),     # any depth, as sources read
+    ("flights/*.csv*", "flights/_tmp/flights.csv", False),       # '_' parts are never read
+    ("flights/*.csv*", "flights/.staging.csv", False),
+    ("flights/*.csv*", "flightsX/a.csv", False),
+    ("flights/*.csv*", "flights/a.json", False),
+])
+def test_source_matches_mirrors_the_landing_reader(source: str, key: str, expected: bool) -> None:
+    from lakehouse.config.key_globs import source_matches
+
+    assert source_matches(source, key) is expected
+
+
+def test_nested_folder_of_another_dataset_is_an_overlap() -> None:
+    problems = find_overlaps({"flights": "flights/*.csv", "archive": "flights/2013/*.csv"})
+    assert len(problems) == 1 and "flights/2013/" in problems[0]
+
+
+def test_nested_keys_route_and_empty_or_hidden_objects_are_skipped(make_project) -> None:
+    router = Router.for_project(make_project())
+    assert router.route(arrival("flights/2013/01/a.csv")).dataset == "flights"
+    hidden = router.route(arrival("flights/_staging/a.csv"))
+    assert hidden.dataset is None and hidden.skipped and "never ingested" in hidden.reason
+    empty = router.route(ObjectArrival(bucket="landing", key="flights/", size=0, etag="e"))
+    assert empty.skipped and "empty object" in empty.reason
+    assert not router.route(arrival("planes/p.csv")).skipped

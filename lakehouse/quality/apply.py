@@ -1,0 +1,52 @@
+"""Run a gate end to end for a stage: evaluate, stop if blocked, quarantine, record.
+
+``curate`` drives the ``raw_to_curated`` gate itself (it quarantines rows as received).
+:func:`gate_inputs` is the ``curated_to_exportable`` gate for the export stage: each curated
+input of an export goes through its dataset's rules before the export SQL reads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakehouse.quality.gate import GateContext, GateOutcome, run_gate
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from lakehouse.config import Project
+
+EXPORT_GATE = "curated_to_exportable"
+
+
+def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFrame], *,
+                run_id: str | None) -> tuple[dict[str, DataFrame], dict[str, GateOutcome]]:
+    """Gate every input (dataset name -> curated rows) at ``curated_to_exportable``.
+
+    Returns the passing rows per dataset and the outcomes (for run records). Datasets without
+    rules for this gate pass through untouched. Raises
+    :class:`~lakehouse.errors.QualityGateError` (exit code 3) before anything is exported if
+    one blocks; its results and Data Docs are recorded first.
+    """
+    passed: dict[str, DataFrame] = {}
+    outcomes: dict[str, GateOutcome] = {}
+    for name, df in inputs.items():
+        dataset = project.datasets.get(name)
+        if dataset is None or not dataset.rules.for_gate(EXPORT_GATE):
+            passed[name] = df
+            continue
+        outcome = run_gate(df, rules=dataset.rules, gate=EXPORT_GATE, dataset=name,
+                           run_id=run_id, context=GateContext(spark=spark, project=project))
+        if outcome.blocked:
+            outcome.record(project)
+            outcome.raise_if_blocked()
+        outcomes[name] = outcome
+        passed[name] = outcome.passed
+    return passed, outcomes
+
+
+def finish(project: Project, outcomes: dict[str, GateOutcome]) -> None:
+    """After the export is written: append quarantined rows and record results + Data Docs."""
+    for outcome in outcomes.values():
+        outcome.write_quarantine(project)
+        outcome.record(project)
