@@ -185,8 +185,29 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     row = annotated.agg(*aggs).first().asDict()  # the one aggregation
     total = int(row["__lh_total"])
 
+    results = _row_results(rule_list, live, row, total)
+    baseline = ctx.baseline
+    if baseline is None and any(r.rule == "drift" for r in rule_list):
+        baseline = _baseline(ctx, dataset, gate)
+    results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
+    _attach_samples(annotated, results, ctx.sample_rows, original, vcols)
+
+    quarantined_count = int(row["__lh_quarantined"] or 0)
+    passed, quarantined = _split(df, annotated, original, quarantined_count, gate=gate,
+                                 run_id=run_id, started=started,
+                                 flags={n: vcols[n] for n in blocking_names},
+                                 reasons={r.name: R.describe(r) for r in rule_list})
+    return GateOutcome(
+        dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
+        quarantined=quarantined, results=results, total=total,
+        quarantined_count=quarantined_count,
+        stats=M.column_stats(row, rule_list, total), rules=rule_list, baseline=baseline,
+        _annotated=annotated)
+
+
+def _row_results(rules: Sequence, live: Mapping, row: Mapping, total: int) -> list[RuleResult]:
     results = []
-    for rule in rule_list:
+    for rule in rules:
         if rule.level != "row":
             continue
         if rule.name not in live:
@@ -195,39 +216,31 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
                 status="skipped", description=f"{R.describe(rule)} (skipped: table "
                 f"{getattr(rule, 'dataset', '?')!r} is not available yet)"))
             continue
-        results.append(row_result(rule, total=total, failing=int(row[f"__lh_fail:{rule.name}"] or 0),
-                                  description=R.describe(rule)))
-    baseline = ctx.baseline
-    if baseline is None and any(r.rule == "drift" for r in rule_list):
-        baseline = _baseline(ctx, dataset, gate)
-    results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
-    _attach_samples(annotated, results, ctx.sample_rows, original, vcols)
+        failing = int(row[f"__lh_fail:{rule.name}"] or 0)
+        results.append(row_result(rule, total=total, failing=failing, description=R.describe(rule)))
+    return results
 
-    reasons = {r.name: R.describe(r) for r in rule_list if r.name in live}
-    failed = F.array_compact(F.array(
-        *[F.when(F.col(vcols[n]), F.lit(n)) for n in blocking_names])) if blocking_names \
-        else F.array().cast("array<string>")
-    reason = F.concat_ws("; ", *[F.when(F.col(vcols[n]), F.lit(reasons[n])) for n in blocking_names]) \
-        if blocking_names else F.lit("")
-    quarantined_count = int(row["__lh_quarantined"] or 0)
-    # the counts are known now: with nothing to quarantine, the passing rows are the input
-    # as is (no rule evaluated again) and the quarantine is empty (Spark prunes the scan)
-    keep = is_bad if quarantined_count else F.lit(False)
-    quarantined = annotated.where(keep).select(
-        *[F.col(f"`{c}`") for c in original],
-        failed.alias(FAILED),
-        reason.alias("_reason"),
-        F.lit(gate).alias("_gate"),
-        F.lit(run_id).cast("string").alias("_run_id"),
-        F.lit(started.replace(tzinfo=None)).cast("timestamp").alias("_quarantined_at"))
-    passed = annotated.where(~is_bad).select(*[F.col(f"`{c}`") for c in original]) \
-        if quarantined_count else df.select(*[F.col(f"`{c}`") for c in original])
-    return GateOutcome(
-        dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
-        quarantined=quarantined, results=results, total=total,
-        quarantined_count=quarantined_count,
-        stats=M.column_stats(row, rule_list, total), rules=rule_list, baseline=baseline,
-        _annotated=annotated)
+
+def _split(df: DataFrame, annotated: DataFrame, original: list[str], quarantined_count: int, *,
+           gate: str, run_id: str | None, started: datetime, flags: Mapping[str, str],
+           reasons: Mapping[str, str]) -> tuple[DataFrame, DataFrame]:
+    """(passed, quarantined) rows. ``flags``: blocking rule name -> its violation column."""
+    from pyspark.sql import functions as F
+
+    cols = [F.col(f"`{c}`") for c in original]
+    failed = F.array_compact(F.array(*[F.when(F.col(v), F.lit(n)) for n, v in flags.items()])) \
+        if flags else F.array().cast("array<string>")
+    reason = F.concat_ws("; ", *[F.when(F.col(v), F.lit(reasons[n])) for n, v in flags.items()]) \
+        if flags else F.lit("")
+    extra = [failed.alias(FAILED), reason.alias("_reason"), F.lit(gate).alias("_gate"),
+             F.lit(run_id).cast("string").alias("_run_id"),
+             F.lit(started.replace(tzinfo=None)).cast("timestamp").alias("_quarantined_at")]
+    # the counts are known: with nothing to quarantine, the passing rows are the input as is
+    # (no rule evaluated again) and the quarantine is an empty plan (Spark prunes the scan)
+    if not quarantined_count:
+        return df.select(*cols), annotated.where(F.lit(False)).select(*cols, *extra)
+    bad = F.col(_BAD)
+    return annotated.where(~bad).select(*cols), annotated.where(bad).select(*cols, *extra)
 
 
 def _references(rules: Sequence, ctx: GateContext, dataset: str) -> dict[str, DataFrame]:

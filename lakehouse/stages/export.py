@@ -42,9 +42,14 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         result.status, result.message = "skipped", "inputs unchanged since the last export"
         result.table_versions = {f"curated.{k}": v for k, v in versions.items()}
         return result
-    for name in spec.inputs:
-        ctx.table(project.table_uri("curated", name)).read(version=versions[name]) \
-            .createOrReplaceTempView(name)
+    from lakehouse.quality.apply import finish, gate_inputs
+
+    snapshots = {name: ctx.table(project.table_uri("curated", name)).read(version=versions[name])
+                 for name in spec.inputs}
+    # the curated_to_exportable gate: raises (exit 3) before anything is written if it blocks
+    passed, outcomes = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id)
+    for name, frame in passed.items():
+        frame.createOrReplaceTempView(name)
     df = ctx.spark.sql(spec.sql)
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
@@ -66,6 +71,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     publish.register(ctx, zone="exportable", name=spec.name, location=location,
                      table_format=spec.format, schema=df.schema, partition_by=spec.partition_by,
                      partitions=partitions, description=spec.description)
+    finish(project, outcomes)  # quarantine rows held at the gate, results, Data Docs
     _prune(root, number)
     # An export writes every row of its query: rows read == rows written.
     result.rows_read = result.rows_written = rows

@@ -34,6 +34,12 @@ def _split_s3(uri: str) -> tuple[str, str]:
     return parsed.netloc, unquote(parsed.path.lstrip("/"))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def read_bytes(uri: str) -> bytes:
     if is_local(uri):
         return local_path(uri).read_bytes()
@@ -69,6 +75,7 @@ def write_bytes(uri: str, data: bytes) -> None:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; behave like open()
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -159,3 +159,14 @@ def test_missing_reference_table_skips_the_rule(spark) -> None:
     out = run_gate(df, rules=rules, gate="raw_to_curated", dataset="t",
                    context=GateContext(cache=False))
     assert out.results[0].status == "skipped" and out.quarantined_count == 0
+
+
+def test_reference_keys_with_quotes_and_backslashes(spark) -> None:
+    df = spark.createDataFrame([("O'Hare",), ("a\\b",), ("nope",), (None,)], "dest string")
+    ref = spark.createDataFrame([("O'Hare",), ("a\\b",), (None,)], "code string")
+    rules = GateRules.model_validate([{"name": "known", "rule": "references", "column": "dest",
+                                       "dataset": "ref", "ref_column": "code"}])
+    out = run_gate(df, rules=rules, gate="raw_to_curated", dataset="t",
+                   context=GateContext(references={"ref": ref}))
+    assert [r["dest"] for r in out.quarantined.collect()] == ["nope"]   # null passes
+    assert out.passed.count() == 3

@@ -110,3 +110,37 @@ def test_export_gate_blocks_duplicates_and_passes_clean_inputs(spark, project) -
         gate_inputs(spark, project, {"planes": dupes}, run_id="e2")
     assert info.value.exit_code == 3
     assert history(project, "planes", gate="curated_to_exportable")[0]["blocked"] is True
+
+
+def test_replay_at_the_export_gate_only_clears_quarantine(spark, project) -> None:
+    import yaml
+
+    from lakehouse.config import load_project
+    from lakehouse.quality.apply import finish, gate_inputs
+    from lakehouse.quality.replay import replay
+
+    path = project.conf_dir / "datasets" / "planes.yaml"
+
+    def set_max(limit: int):
+        doc = yaml.safe_load(path.read_text())
+        doc["rules"]["curated_to_exportable"] = [
+            {"name": "seats_max", "rule": "between", "column": "seats", "max": limit}]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return load_project(project.conf_dir)
+
+    strict = set_max(300)
+    planes = spark.createDataFrame([("N1", 4), ("N2", 400), ("N3", 900)],
+                                   "tailnum string, seats int")
+    passed, outcomes = gate_inputs(spark, strict, {"planes": planes}, run_id="x1")
+    assert sorted(r["tailnum"] for r in passed["planes"].collect()) == ["N1"]
+    finish(strict, outcomes)
+    uri = strict.quarantine_uri("planes", "curated_to_exportable")
+    assert sorted(DeltaTable(uri).to_pandas()["tailnum"]) == ["N2", "N3"]
+
+    relaxed = set_max(500)
+    result = replay(spark, relaxed, "planes", gate="curated_to_exportable")
+    assert (result.rows_replayed, result.rows_fixed, result.rows_still_quarantined) == (2, 1, 1)
+    assert result.curated_version is None                     # rows were never removed from curated
+    left = DeltaTable(uri).to_pandas()
+    assert left["tailnum"].tolist() == ["N3"] and left["_run_id"].tolist() == ["x1"]
+    assert list(left["_failed_rules"][0]) == ["seats_max"]

@@ -277,3 +277,16 @@ def test_open_table_backend_choice(spark, tmp_path):
     assert open_table(spark, str(tmp_path / "x")).backend == "portable"
     with pytest.raises(TableError, match="Delta JVM classes not on the classpath"):
         open_table(spark, str(tmp_path / "x"), backend="native")
+
+
+def test_merge_with_schema_evolution(spark, make_table, delta_reader):
+    t = make_table()
+    t.merge(_df(spark, [(1, "a", T(1), D1), (2, "b", T(1), D1)]), keys=["id"], order_by=["ts"])
+    wider = spark.createDataFrame([(2, "b2", T(2), D1, 9), (3, "c", T(2), D2, 7)],
+                                  SCHEMA + ", score int")
+    with pytest.raises(SchemaError, match="extra columns"):
+        t.merge(wider, keys=["id"], order_by=["ts"])
+    r = t.merge(wider, keys=["id"], order_by=["ts"], schema_mode="merge")
+    assert (r.rows_updated, r.rows_inserted) == (1, 1)
+    assert [(r["id"], r["name"], r["score"]) for r in delta_reader(t.uri)] == [
+        (1, "a", None), (2, "b2", 9), (3, "c", 7)]
