@@ -35,7 +35,8 @@ class MergeResult(CommitResult):
     rows_inserted: int = 0
     rows_updated: int = 0
     rows_deleted: int = 0
-    rows_deduplicated: int = 0           # batch rows dropped as older duplicates of a key
+    rows_deduplicated: int = 0           # batch rows that changed nothing: in-batch duplicates
+                                         # and older (late-arriving) versions of existing keys
 
 
 @dataclass(frozen=True)

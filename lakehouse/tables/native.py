@@ -17,7 +17,12 @@ from lakehouse.errors import SchemaError, TableError
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.fs import normalize_table_uri, spark_path
 from lakehouse.tables.locks import TableLock, default_lock
-from lakehouse.tables.portable_merge import DEL, dedupe_latest, newer_or_equal
+from lakehouse.tables.portable_merge import (
+    DEL,
+    count_rejecting_null_keys,
+    dedupe_latest,
+    newer_or_equal,
+)
 from lakehouse.tables.schemas import align, check_schema, merged_schema, nullable_schema
 
 if TYPE_CHECKING:
@@ -140,7 +145,7 @@ class NativeDeltaTable:
               schema_mode: SchemaMode = "strict") -> MergeResult:
         from pyspark.sql import functions as F
 
-        total = df.count()
+        total = count_rejecting_null_keys(df, keys, self.uri)
         batch = dedupe_latest(df, keys, order_by)
         dedup = total - batch.count()
         ignore = (delete_flag,) if delete_flag and (
@@ -168,6 +173,8 @@ class NativeDeltaTable:
             builder.execute()
             after = self.version()
         m = self._last_metrics() if after != before else {}
+        changed = sum(int(m.get(f"numTargetRows{k}", 0)) for k in ("Inserted", "Updated", "Deleted"))
+        dedup = total - changed if m else dedup  # in-batch duplicates + stale (older) rows
         return MergeResult(
             after or 0, after != before,
             rows_written=int(m.get("numTargetRowsInserted", 0)) + int(m.get("numTargetRowsUpdated", 0)),

@@ -236,14 +236,11 @@ class PortableDeltaTable:
 
 
 def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:
-    from deltalake.schema import Field
-
+    """Schema evolution: delta-rs ignores a wider schema in create_write_transaction."""
     from lakehouse.tables.schemas import to_delta_schema
 
     wanted = {c.lower() for c in new_cols}
-    fields = [f for f in to_delta_schema(schema).fields if f.name.lower() in wanted]
-    assert all(isinstance(f, Field) for f in fields)
-    dt.alter.add_columns(fields)
+    dt.alter.add_columns([f for f in to_delta_schema(schema).fields if f.name.lower() in wanted])
 
 
 def _str_values(values: dict) -> dict[str, str | None]:

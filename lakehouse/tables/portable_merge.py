@@ -1,12 +1,13 @@
 """Merge by key on the portable backend: copy-on-write, one atomic commit.
 
 1. reduce the batch to the latest row per key (``order_by`` descending; nulls lowest);
-2. under the table lock, find the live files holding any batch key (pruned to the batch's
-   partitions when the partition columns are part of the key);
-3. full-outer-join those files' rows with the batch: a batch row replaces an existing row
-   when it orders ``>=`` it (or deletes it when ``delete_flag`` is true), new keys are
-   inserted, everything else is copied;
-4. write the result as new files and commit ``remove`` (touched files) + ``add`` together.
+2. under the table lock, full-outer-join the rows of the candidate files (all live files,
+   or the batch's partitions when the partition columns are part of the key), tagged with
+   a hash of their file name, with the batch: a batch row replaces an existing row when it
+   orders ``>=`` it (or deletes it when ``delete_flag`` is true), new keys are inserted;
+3. one aggregation gives the counts and the files where a row changed;
+4. write the inserts plus the surviving rows of the changed files, and commit ``remove``
+   (changed files) + ``add`` (new files) together.
 """
 
 from __future__ import annotations
@@ -39,6 +40,24 @@ def dedupe_latest(df: DataFrame, keys: list[str], order_by: list[str]) -> DataFr
     return df.withColumn("__lh_rn", F.row_number().over(window)).where("__lh_rn = 1").drop("__lh_rn")
 
 
+def count_rejecting_null_keys(df: DataFrame, keys: list[str], uri: str) -> int:
+    """Row count of ``df`` (one aggregation); a null in any key column is an error."""
+    from pyspark.sql import functions as F
+
+    row = df.agg(F.count(F.lit(1)).alias("__lh_n"),
+                 *[F.sum(F.col(f"`{k}`").isNull().cast("int")).alias(f"__lh_null_{i}")
+                   for i, k in enumerate(keys)]).first()
+    nulls = {k: int(row[f"__lh_null_{i}"] or 0) for i, k in enumerate(keys)}
+    bad = {k: n for k, n in nulls.items() if n}
+    if bad:
+        raise SchemaError(
+            "merge keys must not be null: " + ", ".join(f"{k} is null in {n} row(s)"
+                                                       for k, n in bad.items()),
+            hint="quarantine rows without a key before merging (declare the key columns "
+                 "nullable: false so curate does it)", context={"table": uri})
+    return int(row["__lh_n"])
+
+
 def newer_or_equal(b: list[Column], e: list[Column]) -> Column:
     """Lexicographic ``b >= e`` where null orders lowest."""
     from pyspark.sql import functions as F
@@ -66,13 +85,12 @@ def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by
                           f"(columns: {df.columns})", context={"table": table.uri})
     existing_cols = table.schema().fieldNames() if table.exists() else []
     ignore = (delete_flag,) if delete_flag and delete_flag not in existing_cols else ()
-    total = df.count()
+    total = count_rejecting_null_keys(df, keys, table.uri)
     batch = dedupe_latest(df, keys, order_by)
     batch = batch.withColumn(DEL, F.coalesce(F.col(delete_flag).cast("boolean"), F.lit(False))
                              if delete_flag else F.lit(False))
     batch = batch.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        deduplicated = total - batch.count()
         _checked, schema, parts, new_cols = table.prepare(batch.drop(DEL), partition_by,
                                                          schema_mode, ignore)
         incoming = align(batch, schema, extra=(DEL,))
@@ -91,6 +109,9 @@ def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by
             finally:
                 result.unpersist()
             fault_point("before_commit")
+            # every batch row that changed nothing is a duplicate: of another batch row, or
+            # an older (late-arriving) version of a key the table already holds
+            deduplicated = total - counts["insert"] - counts["update"] - counts["delete"]
             params = {"keys": keys, "order_by": order_by}
             metrics = {"numTargetRowsInserted": counts["insert"],
                        "numTargetRowsUpdated": counts["update"],

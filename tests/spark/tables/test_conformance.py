@@ -140,11 +140,22 @@ def test_merge_latest_wins_and_counts(spark, make_table, delta_reader):
         (3, "c", T(2), D2), (3, "c-new", T(3), D2),      # new key with a duplicate
     ])
     r = t.merge(batch, keys=["id"], order_by=["ts"])
-    assert (r.rows_inserted, r.rows_updated, r.rows_deduplicated) == (1, 1, 2)
+    # deduplicated: b-mid and c (older in the batch) + a-old (older than the table's row)
+    assert (r.rows_inserted, r.rows_updated, r.rows_deduplicated) == (1, 1, 3)
     assert r.committed and r.version == 1
     want = [(1, "a"), (2, "b-new"), (3, "c-new")]
     assert [(r["id"], r["name"]) for r in _rows(t.read())] == want
     assert [(r["id"], r["name"]) for r in delta_reader(t.uri)] == want
+
+
+def test_merge_rejects_null_keys_and_commits_nothing(spark, make_table, delta_reader):
+    t = make_table()
+    t.append(_df(spark, [(1, "a", T(1), D1)]))
+    with pytest.raises(SchemaError, match=r"merge keys must not be null: id is null in 2 row"):
+        t.merge(_df(spark, [(None, "x", T(2), D1), (None, "y", T(2), D1), (3, "c", T(2), D1)]),
+                keys=["id"], order_by=["ts"])
+    assert t.version() == 0
+    assert [r["id"] for r in delta_reader(t.uri)] == [1]
 
 
 def test_merge_equal_order_updates_and_delete_flag(spark, make_table, delta_reader):
