@@ -185,7 +185,8 @@ def _success(res) -> bool | None:
 def _skipped(res) -> dict | None:
     if res.status != "skipped":
         return None
-    return {"raised_exception": True, "exception_traceback": None,
+    # GX's renderer formats the traceback as a string template: never hand it None
+    return {"raised_exception": True, "exception_traceback": f"not evaluated: {res.description}",
             "exception_message": res.description}
 
 
