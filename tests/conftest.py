@@ -38,3 +38,18 @@ def unique_name(request: pytest.FixtureRequest) -> str:
 
     base = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
     return f"{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def make_project(tmp_path: Path):
+    """Factory of minimal projects under ``tmp_path``: ``make_project({name: (path, glob)}, **lake)``."""
+    from lakehouse.config import load_project
+    from lakehouse.testing.project import write_minimal_project
+
+    def make(datasets: dict[str, tuple[str, str]] | None = None, **lake):
+        conf = write_minimal_project(
+            tmp_path, datasets=datasets or {"flights": ("flights", "*.csv*"),
+                                            "weather": ("weather", "*.csv")}, lake=lake)
+        return load_project(conf)
+
+    return make

@@ -179,7 +179,7 @@ def test_stop_finishes_the_batch_in_hand(aws, wiring, make_worker) -> None:
 
 
 def test_listen_cli_drains_and_exits_cleanly_on_sigterm(aws, wiring, tmp_path: Path) -> None:
-    from conftest import write_project
+    from lakehouse.testing.project import write_minimal_project as write_project
 
     conf = write_project(tmp_path, datasets={"flights": ("flights", "*.csv*")})
     put(aws, wiring.bucket, "planes/unrouted key.csv")  # no dataset: reported, no Spark needed
