@@ -14,6 +14,7 @@ from deltalake import DeltaTable
 from lakehouse.runner import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
+from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import make_project
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
@@ -67,11 +68,11 @@ def test_first_run_accounts_for_every_row(project, first_run) -> None:
 def test_curated_tables_match_summary_with_independent_reader(project, first_run) -> None:
     for dataset in ("flights", "weather", "planes", "airports"):
         table = DeltaTable(project.table_uri("curated", dataset))
-        rows = table.to_pyarrow_table().num_rows
+        rows = table.to_pyarrow_dataset().to_table().num_rows
         stage = _stage(first_run, dataset, "curate")
         assert rows == stage.rows_written, dataset
         assert stage.table_versions["curated"] == table.version()
-    flights = DeltaTable(project.table_uri("curated", "flights")).to_pandas()
+    flights = read_delta(project.table_uri("curated", "flights")).to_pandas()
     assert flights.duplicated(project.datasets["flights"].primary_key).sum() == 0
     corrected = flights[(flights["month"] == 1) & (flights["arr_delay"] == 999)]
     assert len(corrected) == 5                          # the latest delivery won
@@ -81,7 +82,7 @@ def test_curated_tables_match_summary_with_independent_reader(project, first_run
 
 
 def test_quarantine_holds_exactly_the_bad_rows_with_reasons(project, first_run) -> None:
-    table = DeltaTable(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
+    table = read_delta(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
     assert sorted(table["flight"]) == ["99001", "99002"]
     rules = {r["flight"]: list(r["_failed_rules"]) for r in table.to_dict("records")}
     assert rules["99001"] == ["distance_positive"]
@@ -119,6 +120,6 @@ def test_late_correction_updates_in_place(project, first_run, spark) -> None:
     curate = _stage(summary, "flights", "curate")
     assert (curate.rows_read, curate.rows_written, curate.details["updated"]) == (3, 3, 3)
     assert summary.balanced
-    flights = DeltaTable(project.table_uri("curated", "flights")).to_pandas()
+    flights = read_delta(project.table_uri("curated", "flights")).to_pandas()
     assert len(flights) == 2 * ROWS + 1
     assert (flights["dep_delay"] == -42).sum() == 3

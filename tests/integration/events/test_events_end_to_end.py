@@ -68,7 +68,7 @@ def test_arrivals_run_the_local_pipeline_to_curated_once(project, sample_files, 
     for rel in FILES:                     # copied byte for byte into the local landing zone
         assert (landing / rel).read_bytes() == (sample_files / rel).read_bytes()
     curated = DeltaTable(project.table_uri("curated", "flights"))
-    frame = curated.to_pandas()
+    frame = curated.to_pyarrow_dataset().to_table().to_pandas()
     expected = pd.concat([pd.read_csv(sample_files / rel) for rel in FILES])
     key = project.datasets["flights"].primary_key
     assert len(frame) == len(expected.drop_duplicates(key)) == 2 * ROWS

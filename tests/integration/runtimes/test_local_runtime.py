@@ -20,9 +20,9 @@ def _env() -> dict[str, str]:
 
 
 def _rows(table: Path) -> int:
-    from deltalake import DeltaTable
+    from lakehouse.testing.delta import read_delta
 
-    return DeltaTable(str(table)).to_pyarrow_table().num_rows
+    return read_delta(str(table)).num_rows
 
 
 @pytest.mark.skipif(not SPARK_SUBMIT.is_file(), reason=f"no spark-submit at {SPARK_SUBMIT}")

@@ -16,6 +16,7 @@ import pytest
 from runtime_helpers import REPO_ROOT
 
 from lakehouse.runtimes.packaging import zip_conf
+from lakehouse.testing.delta import read_delta
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 WHEEL = "lakehouse-0.1.0-py3-none-any.whl"
@@ -136,7 +137,6 @@ def test_wheel_in_clean_venv_runs_the_job_entry_point(artifact_set, tiny_project
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "airports  ingest  succeeded" in done.stdout
 
-    from deltalake import DeltaTable
 
-    assert DeltaTable(str(tiny_project / ".lake" / "raw" / "airports")).to_pyarrow_table() \
+    assert read_delta(str(tiny_project / ".lake" / "raw" / "airports")) \
         .num_rows == 3

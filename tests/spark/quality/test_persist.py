@@ -13,6 +13,7 @@ from lakehouse.quality import GateContext, run_gate
 from lakehouse.quality.docs import docs_root
 from lakehouse.quality.store import history, load_baseline, results_uri
 from lakehouse.storage.uri import join_uri, local_path
+from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import make_project
 
 pytestmark = pytest.mark.spark
@@ -40,12 +41,12 @@ def test_quarantine_results_docs_and_drift_baseline(spark, project) -> None:
     commit = first.write_quarantine(project)
     page = first.record(project)
     assert commit.committed and commit.rows_written == 1
-    q = DeltaTable(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
+    q = read_delta(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
     assert q["k"].tolist() == [2] and list(q["_failed_rules"][0]) == ["x_positive"]
     assert q["_run_id"].tolist() == ["r1"] and q["_gate"].tolist() == ["raw_to_curated"]
     assert {"_reason", "_quarantined_at"} <= set(q.columns)
 
-    res = DeltaTable(results_uri(project)).to_pandas()
+    res = read_delta(results_uri(project)).to_pandas()
     assert set(res["rule"]) == {"x_positive", "x_drift", "y_present", "__gate__"}
     gate_row = res[res["rule"] == "__gate__"].iloc[0]
     assert (gate_row["rows_evaluated"], gate_row["rows_passed"], gate_row["rows_quarantined"]) \
@@ -135,12 +136,12 @@ def test_replay_at_the_export_gate_only_clears_quarantine(spark, project) -> Non
     assert sorted(r["tailnum"] for r in passed["planes"].collect()) == ["N1"]
     finish(strict, outcomes)
     uri = strict.quarantine_uri("planes", "curated_to_exportable")
-    assert sorted(DeltaTable(uri).to_pandas()["tailnum"]) == ["N2", "N3"]
+    assert sorted(read_delta(uri).to_pandas()["tailnum"]) == ["N2", "N3"]
 
     relaxed = set_max(500)
     result = replay(spark, relaxed, "planes", gate="curated_to_exportable")
     assert (result.rows_replayed, result.rows_fixed, result.rows_still_quarantined) == (2, 1, 1)
     assert result.curated_version is None                     # rows were never removed from curated
-    left = DeltaTable(uri).to_pandas()
+    left = read_delta(uri).to_pandas()
     assert left["tailnum"].tolist() == ["N3"] and left["_run_id"].tolist() == ["x1"]
     assert list(left["_failed_rules"][0]) == ["seats_max"]

@@ -18,6 +18,7 @@ from lakehouse.quality.replay import replay
 from lakehouse.runner import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
+from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import make_project
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
@@ -39,11 +40,11 @@ def _edit_rules(project, dataset: str, edit) -> object:
 
 
 def _curated(project) -> pd.DataFrame:
-    return DeltaTable(project.table_uri("curated", "flights")).to_pandas()
+    return read_delta(project.table_uri("curated", "flights")).to_pandas()
 
 
 def _quarantine(project) -> pd.DataFrame:
-    return DeltaTable(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
+    return read_delta(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
 
 
 @pytest.fixture(scope="module")

@@ -31,12 +31,11 @@ def make_table(spark, backend, tmp_path):
 @pytest.fixture
 def delta_reader():
     """The independent reader: rows of a table as dicts via delta-rs, sorted by ``sort``."""
-    from deltalake import DeltaTable
-
     from lakehouse.storage.uri import local_path
+    from lakehouse.testing.delta import read_delta
 
     def _read(uri: str, sort: str = "id", version: int | None = None) -> list[dict]:
-        rows = DeltaTable(str(local_path(uri)), version=version).to_pyarrow_table().to_pylist()
+        rows = read_delta(local_path(uri), version=version).to_pylist()
         return sorted(rows, key=lambda r: (r[sort] is None, r[sort]))
 
     return _read

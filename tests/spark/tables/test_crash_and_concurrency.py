@@ -12,6 +12,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.tables import open_table
+from lakehouse.testing.delta import read_delta
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -48,12 +49,12 @@ def test_writer_killed_before_commit_leaves_table_unchanged(spark, tmp_path):
     orphans = _data_files(root) - committed_files
     assert orphans, "the killed writer should have left data files behind"
     assert table.read().count() == 30                       # readers ignore orphans
-    assert len(DeltaTable(str(root)).to_pyarrow_table()) == 30
+    assert len(read_delta(str(root))) == 30
 
     rerun = _run_writer(uri, "append", 100, 300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert "committed=True" in rerun.stdout
-    ids = DeltaTable(str(root)).to_pyarrow_table(columns=["id"]).column("id").to_pylist()
+    ids = read_delta(str(root), columns=["id"]).column("id").to_pylist()
     assert len(ids) == 330 and len(set(ids)) == 330         # exact, no duplicates
 
     removed = table.vacuum(retention_hours=0)
@@ -106,7 +107,7 @@ def test_concurrent_writers_serialize_commits(spark, tmp_path):
     dt = DeltaTable(str(tmp_path / "concurrent"))
     assert dt.version() == 9                                # 1 create + 9 appends, in order
     assert [h["version"] for h in dt.history()] == list(range(9, -1, -1))
-    ids = dt.to_pyarrow_table(columns=["id"]).column("id").to_pylist()
+    ids = dt.to_pyarrow_dataset().to_table(columns=["id"]).column("id").to_pylist()
     assert len(ids) == 90 and len(set(ids)) == 90
 
 
@@ -130,6 +131,6 @@ def test_concurrent_process_and_thread_merges(spark, tmp_path):
     assert proc.returncode == 0, err[-2000:]
     dt = DeltaTable(str(root))
     assert dt.version() == 4
-    rows = {r["id"]: r["name"] for r in dt.to_pyarrow_table().to_pylist()}
+    rows = {r["id"]: r["name"] for r in dt.to_pyarrow_dataset().to_table().to_pylist()}
     assert len(rows) == 6 + 2 + 50
     assert rows[0] == "m0" and rows[3] == "m1" and rows[7] == "m2"

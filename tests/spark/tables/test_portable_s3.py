@@ -21,6 +21,7 @@ from lakehouse.tables.locks import DynamoDbTableLock
 from lakehouse.tables.log import read_commit
 from lakehouse.tables.portable import PortableDeltaTable
 from lakehouse.tables.snapshot import snapshot_files
+from lakehouse.testing.delta import read_delta
 
 pytestmark = pytest.mark.aws
 
@@ -56,9 +57,9 @@ def test_portable_commits_on_s3(moto_process_endpoint, unique_name, monkeypatch)
         assert table.commit(SCHEMA, ["p"], [second], [old], "load-2", "MERGE") == 1
 
     reader = DeltaTable(table.uri, storage_options=table._opts)
-    assert reader.to_pyarrow_table().to_pylist() == [{"id": 3, "name": "n3", "p": "a"}]
+    assert reader.to_pyarrow_dataset().to_table().to_pylist() == [{"id": 3, "name": "n3", "p": "a"}]
     assert [r["path"] for r in read_commit(table.files, 1).removes] == ["p=a/f1.parquet"]
     assert table.history()[0].operation == "MERGE"
     assert table.vacuum(retention_hours=0) == [f"{table.uri}/p=a/f1.parquet"]
     assert not table.files.exists("p=a/f1.parquet")
-    assert len(DeltaTable(table.uri, storage_options=table._opts).to_pyarrow_table()) == 1
+    assert len(read_delta(table.uri, storage_options=table._opts)) == 1
