@@ -57,15 +57,21 @@ class LocalCatalog(Catalog):
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        from filelock import FileLock, Timeout
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
+            # Two processes opening a new catalog at once would both switch it to WAL, and
+            # that switch fails with "database is locked" without waiting on the busy
+            # handler: serialize the first-use check with a lock file beside the database.
+            with FileLock(f"{self.path}.init.lock", timeout=BUSY_TIMEOUT_SECONDS), \
+                    self._connect() as conn:
                 ready = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
                                      "name='partitions'").fetchone()
                 if not ready:        # first use: WAL is a property of the file, set it once
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, Timeout) as exc:
             raise CatalogError(f"cannot open the local catalog at {self.path}: {exc}",
                                hint="check that the lake folder is writable") from exc
 
