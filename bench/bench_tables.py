@@ -1,14 +1,16 @@
-"""Benchmark: portable Delta writes vs plain Spark Parquet writes of the same data.
+"""Benchmark: Delta writes (portable, and native delta-spark where its JARs load) vs plain
+Spark Parquet writes of the same data.
 
     .venv/bin/python bench/bench_tables.py [--rows 3000000] [--merge-rows 600000] [--days 30]
 
 Runs in one local SparkSession (``LAKEHOUSE_SPARK_MASTER`` or local[2]) and prints a table of
 wall-clock seconds and ratios:
-  append   : 3M synthetic rows, partitioned by day - Spark ``parquet`` vs portable ``append``
+  append   : 3M synthetic rows, partitioned by day - Spark ``parquet`` vs each backend's ``append``
              (interleaved, each twice; the faster run counts)
   merge    : a batch (half updates of existing keys, half new keys) - plain Spark Parquet
              write of the batch, a plain-Parquet "merge" (read all + dedupe + rewrite), and
-             portable ``merge`` (copy-on-write of touched files + one commit)
+             each backend's ``merge`` (portable: copy-on-write of touched files + one commit;
+             native: delta-spark MERGE)
 """
 
 from __future__ import annotations
@@ -60,20 +62,29 @@ def main() -> None:
              .persist(StorageLevel.MEMORY_AND_DISK))
     print(f"rows={base.count():,} merge batch={batch.count():,} days={args.days} "
           f"master={spark.sparkContext.master}")
+    from lakehouse.spark.delta import delta_support
+
+    backends = ["portable"] + (["native"] if delta_support(spark).available else [])
+    if "native" not in backends:
+        print(f"native column skipped: {delta_support(spark).reason}")
     results: list[tuple[str, float]] = []
     try:
         warm = base.limit(50_000)            # JIT/class loading out of the timings
         warm.write.partitionBy("day").parquet(str(work / "warm-plain"))
-        open_table(spark, str(work / "warm-delta"), backend="portable").append(
-            warm, partition_by=["day"])
+        for name in backends:
+            open_table(spark, str(work / f"warm-{name}"), backend=name).append(
+                warm, partition_by=["day"])
         print("append (interleaved twice; the table keeps the faster run)")
+        tables = {}
         for run in (1, 2):
             _timed("spark parquet write (partitioned)", results, lambda run=run: base.write
                    .partitionBy("day").parquet(str(work / f"plain{run}")))
-            table = open_table(spark, str(work / f"delta{run}"), backend="portable")
-            _timed("portable delta append", results,
-                   lambda table=table: table.append(base, partition_by=["day"]))
-        base.unpersist()                     # free the cache for both merge variants
+            for name in backends:
+                table = open_table(spark, str(work / f"{name}{run}"), backend=name)
+                _timed(f"{name} delta append", results,
+                       lambda table=table: table.append(base, partition_by=["day"]))
+                tables[name] = table
+        base.unpersist()                     # free the cache for the merge variants
         print("merge")
         _timed("spark parquet write of the batch", results, lambda: batch.write
                .partitionBy("day").parquet(str(work / "plain-batch")))
@@ -86,11 +97,12 @@ def main() -> None:
              .write.partitionBy("day").parquet(str(work / "plain-merged")))
 
         _timed("spark parquet full rewrite merge", results, plain_merge)
-        merged = _timed("portable delta merge", results,
-                        lambda: table.merge(batch, keys=["id"], order_by=["ts"]))
-        print(f"  merge result: inserted={merged.rows_inserted:,} updated={merged.rows_updated:,}"
-              f" files_removed={merged.files_removed} files_added={merged.files_added}")
-        assert table.read().count() == args.rows + half
+        for name, table in tables.items():
+            merged = _timed(f"{name} delta merge", results,
+                            lambda table=table: table.merge(batch, keys=["id"], order_by=["ts"]))
+            print(f"  {name}: inserted={merged.rows_inserted:,} updated={merged.rows_updated:,}"
+                  f" files_removed={merged.files_removed} files_added={merged.files_added}")
+            assert table.read().count() == args.rows + half
 
         print("merge into 3 of the partitions (key includes day)")
         few = (batch.where(f"id % {args.days} < 3").persist(StorageLevel.MEMORY_AND_DISK))
@@ -105,30 +117,34 @@ def main() -> None:
              .partitionBy("day").parquet(str(work / "plain2-copy")))
 
         _timed("spark parquet partition-overwrite merge", results, plain_partition_merge)
-        pruned = _timed("portable delta merge, pruned", results,
-                        lambda: table.merge(few, keys=["day", "id"], order_by=["ts"]))
-        print(f"  merge result: updated={pruned.rows_updated:,} files_removed="
-              f"{pruned.files_removed} files_added={pruned.files_added}")
+        for name, table in tables.items():
+            pruned = _timed(f"{name} delta merge, pruned", results,
+                            lambda table=table: table.merge(few, keys=["day", "id"], order_by=["ts"]))
+            print(f"  {name}: updated={pruned.rows_updated:,} files_removed="
+                  f"{pruned.files_removed} files_added={pruned.files_added}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         spark.stop()
-    _report(results)
+    _report(results, backends)
 
 
-def _report(results: list[tuple[str, float]]) -> None:
+def _report(results: list[tuple[str, float]], backends: list[str]) -> None:
     secs: dict[str, float] = {}
     for label, value in results:
         secs[label] = min(value, secs.get(label, value))
     rows = [
-        ("append", "spark parquet write (partitioned)", "portable delta append"),
-        ("merge vs batch write", "spark parquet write of the batch", "portable delta merge"),
-        ("merge vs full rewrite", "spark parquet full rewrite merge", "portable delta merge"),
+        ("append", "spark parquet write (partitioned)", "{} delta append"),
+        ("merge vs batch write", "spark parquet write of the batch", "{} delta merge"),
+        ("merge vs full rewrite", "spark parquet full rewrite merge", "{} delta merge"),
         ("3-partition merge vs partition overwrite", "spark parquet partition-overwrite merge",
-         "portable delta merge, pruned"),
+         "{} delta merge, pruned"),
     ]
-    print("\n| case | baseline s | portable s | ratio |\n|---|---:|---:|---:|")
+    head = "".join(f" {b} s | {b} ratio |" for b in backends)
+    print(f"\n| case | baseline s |{head}\n|---|---:|" + "---:|---:|" * len(backends))
     for case, base, ours in rows:
-        print(f"| {case} | {secs[base]:.2f} | {secs[ours]:.2f} | {secs[ours] / secs[base]:.2f}x |")
+        cells = "".join(f" {secs[ours.format(b)]:.2f} | {secs[ours.format(b)] / secs[base]:.2f}x |"
+                        for b in backends)
+        print(f"| {case} | {secs[base]:.2f} |{cells}")
 
 
 if __name__ == "__main__":

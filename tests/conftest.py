@@ -53,3 +53,56 @@ def make_project(tmp_path: Path):
         return load_project(conf)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def moto_process_endpoint():
+    """A moto server in its own process: some delta-rs calls (history, is_deltatable) hold
+    the GIL while they wait on HTTP, which would starve the in-process ``moto_endpoint``.
+    Spark's S3A reaches it too (:func:`s3a_spark`)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from lakehouse.testing.moto_server import FAKE_CREDENTIALS, _free_port
+
+    saved = {k: os.environ.get(k) for k in FAKE_CREDENTIALS}
+    os.environ.update(FAKE_CREDENTIALS)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)
+                break
+            except (TimeoutError, OSError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("moto server process did not start") from None
+                time.sleep(0.3)
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def s3a_spark(spark, moto_process_endpoint):
+    """The test session with S3A pointed at the moto server (skips where hadoop-aws is absent)."""
+    from lakehouse.spark.jars import resolve
+    from lakehouse.spark.s3 import configure_s3a
+
+    resolution = resolve()
+    if not resolution.available:
+        pytest.skip(f"Spark on S3 needs hadoop-aws: {resolution.reason}")
+    configure_s3a(spark, moto_process_endpoint)
+    return spark

@@ -25,6 +25,7 @@ from lakehouse.catalog.base import Catalog
 from lakehouse.catalog.model import Table
 from lakehouse.catalog.names import split_qualified
 from lakehouse.errors import CatalogError
+from lakehouse.storage.uri import with_spark_scheme
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -152,7 +153,7 @@ def _null_row(table: Table) -> str:
 
 
 def _spark_path(uri: str) -> str:
-    return "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri.rstrip("/")
+    return with_spark_scheme(uri.rstrip("/"))
 
 
 def _sql(text: str) -> str:

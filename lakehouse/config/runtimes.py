@@ -6,11 +6,17 @@ Role ARNs, cluster and application ids are account values that belong in a profi
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-GlueVersion = Literal["5.1", "6.0"]
+GlueVersion = Literal["5.0", "5.1", "6.0", "6.1"]
+# Glue's WorkerType enum (botocore's service model); moto accepts any string, Glue does not.
+GLUE_WORKER_TYPES = ("Standard", "G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X",
+                     "Z.2X", "R.1X", "R.2X", "R.4X", "R.8X")
+# The Spark major version each Glue version runs: what cluster requirements are keyed on.
+GLUE_SPARK_MAJOR: dict[str, int] = {"5.0": 3, "5.1": 3, "6.0": 4, "6.1": 4}
 
 
 class _Strict(BaseModel):
@@ -36,6 +42,21 @@ class GlueSettings(_Strict):
     max_concurrent_runs: int = Field(default=3, ge=1)
     default_arguments: dict[str, str] = Field(default_factory=dict)
     spark_conf: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("worker_type")
+    @classmethod
+    def _known_worker(cls, value: str) -> str:
+        if value not in GLUE_WORKER_TYPES:
+            close = get_close_matches(value, GLUE_WORKER_TYPES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown Glue worker type {value!r}{hint}; "
+                             f"expected one of {', '.join(GLUE_WORKER_TYPES)}")
+        return value
+
+    @property
+    def spark_major(self) -> int:
+        """The Spark major version of this Glue version (3 for 5.x, 4 for 6.x)."""
+        return GLUE_SPARK_MAJOR[self.glue_version]
 
 
 class EmrSettings(_Strict):

@@ -32,6 +32,7 @@ class StageResult:
     rows_warned: int = 0
     inputs: list[str] = field(default_factory=list)
     table_versions: dict[str, int | None] = field(default_factory=dict)
+    writer: str = ""                     # Delta write path of its table: "native" | "portable"
     duration_s: float = 0.0
     message: str = ""
     details: dict = field(default_factory=dict)
@@ -81,15 +82,16 @@ class RunSummary:
 
     def render(self) -> str:
         """A fixed-width table for the terminal."""
-        head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions", "secs")
+        head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions",
+                "delta", "secs")
         rows = [head]
         for s in self.stages:
             versions = ",".join(f"{k}@{v}" for k, v in s.table_versions.items() if v is not None)
             rows.append((s.dataset, s.stage, s.status, f"{s.rows_read:,}", f"{s.rows_written:,}",
                          f"{s.rows_quarantined:,}", f"{s.rows_deduplicated:,}", versions or "-",
-                         f"{s.duration_s:.1f}"))
+                         s.writer or "-", f"{s.duration_s:.1f}"))
         widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
-        lines = ["  ".join(str(c).ljust(w) if i < 3 or i == 7 else str(c).rjust(w)
+        lines = ["  ".join(str(c).ljust(w) if i < 3 or i in (7, 8) else str(c).rjust(w)
                            for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]

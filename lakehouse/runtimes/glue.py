@@ -45,7 +45,7 @@ def job_definition(project: Project, uploaded: UploadedSet) -> dict[str, Any]:
         "--enable-glue-datacatalog": "true",
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": uploaded.wheel,
-        "--additional-python-modules": (uploaded.requirements if glue.glue_version == "5.1"
+        "--additional-python-modules": (uploaded.requirements if glue.spark_major == 3
                                         else uploaded.requirements_spark4),
         "--python-modules-installer-option": "-r",
         "--conf-uri": uploaded.conf,

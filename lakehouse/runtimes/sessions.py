@@ -6,7 +6,9 @@
   Data Catalog, with the Delta SQL extension and catalog.
 
 Whether Delta's JVM classes are present (native path) or not (portable path) is detected
-by the table layer, never configured here.
+by the table layer, never configured here. Each factory sets the scheme Spark paths use for
+S3 (:data:`~lakehouse.runtimes.sparkconf.RUNTIME_S3_SCHEME`): ``s3://`` on Glue and EMR,
+where EMRFS / Glue's connector and the S3-optimized committer serve it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.runtimes.args import JobArgs, Runtime
-from lakehouse.runtimes.sparkconf import EMR_CONF
+from lakehouse.runtimes.sparkconf import EMR_CONF, RUNTIME_S3_SCHEME
+from lakehouse.storage.uri import set_spark_s3_scheme
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -52,6 +55,7 @@ def glue_session(args: JobArgs) -> tuple[SparkSession, GlueJob]:
     from pyspark.context import SparkContext
 
     glue_context = GlueContext(SparkContext.getOrCreate())
+    set_spark_s3_scheme(RUNTIME_S3_SCHEME["glue"])
     return glue_context.spark_session, GlueJob(glue_context, args.job_name)
 
 
@@ -74,7 +78,9 @@ def emr_session(*, app_name: str = "lakehouse",
             builder = builder.config(key, value)
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    set_spark_s3_scheme(RUNTIME_S3_SCHEME["emr"])
+    return session
 
 
 def session_for(runtime: Runtime, args: JobArgs,

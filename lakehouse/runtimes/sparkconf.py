@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lakehouse.spark.delta import delta_session_conf
+
 GLUE_CATALOG_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
-DELTA_CONF: dict[str, str] = {
-    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
-    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-}
+# The same Delta settings the local session uses (lakehouse.spark.delta), proven by its tests.
+DELTA_CONF: dict[str, str] = delta_session_conf()
 # EMR 7.x ships Delta here; it is on the classpath only when asked for.
 EMR_DELTA_JARS = "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar"
 EMR_CONF: dict[str, str] = {
@@ -19,6 +19,10 @@ EMR_CONF: dict[str, str] = {
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
 }
 VENV_PYTHON = "./environment/bin/python"
+# How Spark spells S3 per runtime: Glue and EMR (before 7.10, and still recommended after)
+# support s3:// (EMRFS / Glue's connector, S3-optimized committer), not hadoop-aws's s3a://.
+RUNTIME_S3_SCHEME: dict[str, str] = {"local": "s3a", "glue": "s3", "emr": "s3",
+                                     "emr-serverless": "s3"}
 
 
 def venv_conf(archive_uri: str, *, serverless: bool) -> dict[str, str]:

@@ -40,11 +40,13 @@ def delta_available(spark: SparkSession) -> bool:
 
 def _probe(spark: SparkSession) -> DeltaSupport:
     try:
-        spark._jvm.java.lang.Class.forName(DELTA_CLASS)  # type: ignore[union-attr]
+        # spark.jars are on Spark's context class loader, not the system one Class.forName uses.
+        jvm = spark._jvm  # type: ignore[union-attr]
+        jvm.java.lang.Thread.currentThread().getContextClassLoader().loadClass(DELTA_CLASS)
     except Exception:
         return DeltaSupport(False, "Delta JVM classes not on the classpath "
-                                   f"({DELTA_CLASS} not found; add delta-spark JARs, e.g. "
-                                   "Glue --datalake-formats delta)")
+                                   f"({DELTA_CLASS} not found; run `lakehouse jars fetch` "
+                                   "locally, or Glue --datalake-formats delta)")
     extensions = spark.conf.get("spark.sql.extensions", "") or ""
     if DELTA_EXTENSION not in extensions:
         return DeltaSupport(False, f"Delta SQL extension not configured (spark.sql.extensions "
@@ -52,7 +54,17 @@ def _probe(spark: SparkSession) -> DeltaSupport:
     return DeltaSupport(True, "delta-spark available")
 
 
+S3_LOG_STORE = "io.delta.storage.S3SingleDriverLogStore"
+
+
 def delta_session_conf() -> dict[str, str]:
-    """The Spark settings delta-spark needs (JARs must be provided separately)."""
+    """The Spark settings delta-spark needs (JARs must be provided separately).
+
+    The S3 LogStore is delta-spark's default for ``s3``/``s3a``, named explicitly so every
+    runtime states the same thing; it is safe for several processes only because the
+    framework's DynamoDB lease serializes commits to a table.
+    """
     return {"spark.sql.extensions": DELTA_EXTENSION,
-            "spark.sql.catalog.spark_catalog": DELTA_CATALOG}
+            "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+            "spark.delta.logStore.s3.impl": S3_LOG_STORE,
+            "spark.delta.logStore.s3a.impl": S3_LOG_STORE}

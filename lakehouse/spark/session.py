@@ -1,4 +1,9 @@
-"""The only place that builds SparkSessions. Never called at import time."""
+"""The local SparkSession factory (cluster runtimes: ``lakehouse.runtimes.sessions``).
+
+Never called at import time. Where Maven resolved the Delta and hadoop-aws JARs
+(:mod:`lakehouse.spark.jars`), the session loads them, enables delta-spark and serves
+``s3a://`` and ``s3://`` through S3A; otherwise it runs without them (portable Delta path).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from lakehouse.spark.java import require_java
+from lakehouse.storage.uri import set_spark_s3_scheme
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -45,11 +51,47 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
+    for key, value in jvm_packages_conf(spark_submit=launched_by_spark_submit()).items():
+        builder = builder.config(key, value)
     for key, value in {**settings.conf, **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    set_spark_s3_scheme("s3a")
     return session
+
+
+def jvm_packages_conf(*, spark_submit: bool = False) -> dict[str, str]:
+    """Spark settings that load the resolved Delta + S3A JARs (empty when unavailable).
+
+    Under ``spark-submit`` the JVM already runs: the JARs must come from its ``--jars``
+    (see :func:`spark_submit_args`), so only the SQL and Hadoop settings are returned.
+    """
+    from lakehouse.spark.delta import delta_session_conf
+    from lakehouse.spark.jars import resolve
+    from lakehouse.spark.s3 import env_endpoint, s3a_conf
+
+    resolution = resolve()
+    if not resolution.available:
+        return {}
+    conf = {**delta_session_conf(),
+            **{f"spark.hadoop.{k}": v for k, v in s3a_conf(env_endpoint()).items()}}
+    if not spark_submit:
+        conf["spark.jars"] = ",".join(resolution.jars)
+    return conf
+
+
+def spark_submit_args() -> list[str]:
+    """``--jars`` and ``--conf`` arguments that give a local ``spark-submit`` the same JARs."""
+    from lakehouse.spark.jars import resolve
+
+    resolution = resolve()
+    if not resolution.available:
+        return []
+    args = ["--jars", ",".join(resolution.jars)]
+    for key, value in jvm_packages_conf(spark_submit=True).items():
+        args += ["--conf", f"{key}={value}"]
+    return args
 
 
 def launched_by_spark_submit() -> bool:

@@ -61,6 +61,7 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     elif not result.balanced:
         result.message = "row accounting does not balance"
     result.table_versions = {"raw": upto, "curated": written.version}
+    result.writer = ctx.table(project.table_uri("curated", dataset.name)).backend
     result.inputs = [f"raw@{upto}"]
     bookmark = ctx.bookmarks.load(dataset.name)
     bookmark.curated_raw_version = upto

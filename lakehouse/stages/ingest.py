@@ -54,6 +54,7 @@ def ingest(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     # Raw keeps every row as received (all strings, PERMISSIVE): rows read == rows written.
     result.rows_read = result.rows_written = commit.rows_written
     result.table_versions = {"raw": commit.version}
+    result.writer = table.backend
     if not commit.committed:
         result.message = "batch was already committed by an earlier run; bookmark repaired"
     for item in batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -44,9 +45,33 @@ def local_path(uri: str) -> Path:
 
 
 
+_spark_s3_scheme: str | None = None
+
+
+def set_spark_s3_scheme(scheme: str) -> None:
+    """Choose how Spark spells S3 locations: ``s3a`` (hadoop-aws, local and moto) or ``s3``
+    (EMRFS on EMR, Glue's S3 connector). Session factories call this for their runtime."""
+    global _spark_s3_scheme
+    if scheme not in ("s3", "s3a"):
+        raise ValueError(f"unsupported Spark S3 scheme {scheme!r} (use 's3' or 's3a')")
+    _spark_s3_scheme = scheme
+
+
+def spark_s3_scheme() -> str:
+    """The scheme set by the session factory, else ``$LAKEHOUSE_SPARK_S3_SCHEME``, else ``s3a``."""
+    return _spark_s3_scheme or os.environ.get("LAKEHOUSE_SPARK_S3_SCHEME", "s3a")
+
+
+def with_spark_scheme(uri: str) -> str:
+    """``uri`` with S3 spelled in this runtime's scheme (:func:`spark_s3_scheme`), else as is."""
+    scheme, sep, rest = uri.partition("://")
+    return f"{spark_s3_scheme()}://{rest}" if sep and scheme in REMOTE_SCHEMES else uri
+
+
 def spark_path(uri: str) -> str:
-    """The spelling Spark/Hadoop expects: URIs decoded (Hadoop re-encodes them itself)."""
-    return unquote(uri)
+    """The spelling Spark/Hadoop expects for a percent-encoded URI: decoded (Hadoop re-encodes
+    it) and, for S3, in this runtime's scheme."""
+    return with_spark_scheme(unquote(uri))
 
 
 def child_uri(base: str, rel_path: str) -> str:

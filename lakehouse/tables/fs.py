@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from lakehouse.storage.uri import is_local, local_path
+from lakehouse.storage.uri import is_local, local_path, with_spark_scheme
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,18 @@ def normalize_table_uri(uri: str) -> str:
 
 
 def spark_path(uri: str) -> str:
-    """The same location as Spark/Hadoop wants it (``s3a://`` for S3)."""
-    return "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri
+    """The same location as Spark/Hadoop wants it: raw path characters kept, S3 spelled with
+    this runtime's scheme (``s3a://`` locally, ``s3://`` on EMR/Glue)."""
+    return with_spark_scheme(uri)
+
+
+def hadoop_path(uri: str) -> str:
+    """The spelling Hadoop keeps unchanged (``file:/abs/path``; S3 in this runtime's scheme).
+
+    delta-spark compares a table's location with the path Hadoop qualifies it to, and
+    ``file:///x`` and ``file:/x`` count as two locations there.
+    """
+    return f"file:{local_path(uri)}" if is_local(uri) else spark_path(uri)
 
 
 def delta_rs_uri(uri: str) -> str:

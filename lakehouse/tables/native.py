@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from lakehouse.errors import SchemaError, TableError
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
-from lakehouse.tables.fs import normalize_table_uri, spark_path
+from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
+from lakehouse.tables.log import read_commit
 from lakehouse.tables.portable_merge import (
     DEL,
     count_rejecting_null_keys,
@@ -41,7 +42,7 @@ class NativeDeltaTable:
     def __init__(self, spark: SparkSession, uri: str, *, lock: TableLock | None = None):
         self.spark = spark
         self.uri = normalize_table_uri(uri)
-        self.path = spark_path(self.uri)
+        self.path = hadoop_path(self.uri)
         self.lock = lock or default_lock(self.uri)
 
     def _dt(self):
@@ -69,19 +70,19 @@ class NativeDeltaTable:
 
     def create(self, schema: StructType, *, partition_by: list[str] | None = None,
                description: str | None = None) -> CommitResult:
-        from delta.tables import DeltaTable
-
         with self.lock.hold(self.uri):
             if self.exists():
                 check_schema(self.schema(), schema, uri=self.uri)
                 return CommitResult(self.version() or 0, False, operation="CREATE TABLE")
-            builder = (DeltaTable.createIfNotExists(self.spark).location(self.path)
-                       .addColumns(nullable_schema(schema)))
+            # An empty write, not DeltaTable.create(): the table root already holds our lock
+            # folder, and delta-spark's CREATE refuses a non-empty location without a log.
+            writer = (self.spark.createDataFrame([], nullable_schema(schema)).write
+                      .format("delta").mode("append"))
             if partition_by:
-                builder = builder.partitionedBy(*partition_by)
+                writer = writer.partitionBy(*partition_by)
             if description:
-                builder = builder.comment(description)
-            builder.execute()
+                writer = writer.option("description", description)
+            writer.save(self.path)
         return CommitResult(self.version() or 0, True, operation="CREATE TABLE")
 
     def _prepare(self, df: DataFrame, partition_by, schema_mode, ignore=()):
@@ -109,14 +110,28 @@ class NativeDeltaTable:
             writer = writer.partitionBy(*parts)
         with self.lock.hold(self.uri):
             before = self.version()
-            writer.save(self.path)
+            try:
+                writer.save(self.path)
+            except Exception as exc:
+                if "DELTA_REPLACE_WHERE_MISMATCH" in str(exc):
+                    raise TableError(
+                        f"data contains rows outside replace_where ({options['replaceWhere']})",
+                        hint="filter the data to the replaced range, or widen replace_where",
+                        context={"table": self.uri}) from None
+                raise
             after = self.version()
         metrics = self._last_metrics() if after != before else {}
+        added, removed = self._file_counts(after) if after != before else (0, 0)
         return CommitResult(after or 0, after != before,
                             rows_written=int(metrics.get("numOutputRows", 0)),
-                            files_added=int(metrics.get("numFiles", 0)),
-                            files_removed=int(metrics.get("numRemovedFiles", 0)),
-                            operation=operation)
+                            files_added=added, files_removed=removed, operation=operation)
+
+    def _file_counts(self, version: int | None) -> tuple[int, int]:
+        """Files added and removed by one commit, from its log entry (metrics differ by op)."""
+        if version is None:
+            return 0, 0
+        commit = read_commit(TableFiles(self.uri), version)
+        return len(commit.adds), len(commit.removes)
 
     def append(self, df: DataFrame, *, partition_by: list[str] | None = None,
                idempotency_key: str | None = None,
@@ -152,8 +167,15 @@ class NativeDeltaTable:
             not self.exists() or delete_flag not in self.schema().fieldNames()) else ()
         flag = (F.coalesce(F.col(delete_flag).cast("boolean"), F.lit(False)) if delete_flag
                 else F.lit(False))
-        if not self.exists():
-            self.create(nullable_schema(batch.drop(*ignore).schema), partition_by=partition_by)
+        if not self.exists():  # one commit, as on the portable path: insert the live rows
+            live = batch.where(~flag).drop(*ignore)
+            result = self._save(live, "append", "MERGE", partition_by=partition_by,
+                                idempotency_key=idempotency_key, schema_mode=schema_mode)
+            return MergeResult(result.version, result.committed, rows_written=result.rows_written,
+                               files_added=result.files_added, operation="MERGE",
+                               rows_inserted=result.rows_written,
+                               rows_deduplicated=total - result.rows_written if result.committed
+                               else 0)
         data, _, evolve = self._prepare(batch, partition_by, schema_mode, ignore)
         source = align(batch.withColumn(DEL, flag), self.schema() if not evolve else data.schema,
                        extra=(DEL,))
@@ -211,16 +233,16 @@ class NativeDeltaTable:
         rows = self._dt().history(limit).collect()
         return [HistoryEntry(version=r["version"], timestamp=r["timestamp"],
                              operation=_operation(r), parameters=dict(r["operationParameters"] or {}),
-                             metrics=dict(r["operationMetrics"] or {})) for r in rows]
+                             metrics=_numbers(r["operationMetrics"] or {})) for r in rows]
 
     def optimize(self, *, target_file_rows: int | None = None) -> CommitResult:
         with self.lock.hold(self.uri):
             before = self.version()
             self._dt().optimize().executeCompaction()
             after = self.version()
-        m = self._last_metrics() if after != before else {}
-        return CommitResult(after or 0, after != before, files_added=int(m.get("numAddedFiles", 0)),
-                            files_removed=int(m.get("numRemovedFiles", 0)), operation="OPTIMIZE")
+        added, removed = self._file_counts(after) if after != before else (0, 0)
+        return CommitResult(after or 0, after != before, files_added=added,
+                            files_removed=removed, operation="OPTIMIZE")
 
     def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
         if retention_hours < 168:
@@ -231,6 +253,12 @@ class NativeDeltaTable:
             if not dry_run and doomed:
                 self.spark.sql(sql).collect()
         return doomed
+
+
+def _numbers(metrics: dict) -> dict:
+    """delta-spark reports metrics as strings; the portable backend (like delta-rs) as numbers."""
+    return {k: int(v) if isinstance(v, str) and v.lstrip("-").isdigit() else v
+            for k, v in metrics.items()}
 
 
 def _operation(row) -> str:

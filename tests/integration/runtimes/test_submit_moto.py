@@ -23,7 +23,9 @@ from lakehouse.runtimes.submit import submit
 
 pytestmark = [pytest.mark.aws, pytest.mark.integration]
 DELTA_GLUE_CONF = ("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension --conf "
-                   "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                   "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog"
+                   " --conf spark.delta.logStore.s3.impl=io.delta.storage.S3SingleDriverLogStore"
+                   " --conf spark.delta.logStore.s3a.impl=io.delta.storage.S3SingleDriverLogStore")
 
 
 @pytest.fixture
@@ -150,6 +152,8 @@ def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
                   "/usr/share/aws/delta/lib/delta-storage.jar",
         "--conf", "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
         "--conf", "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "--conf", "spark.delta.logStore.s3.impl=io.delta.storage.S3SingleDriverLogStore",
+        "--conf", "spark.delta.logStore.s3a.impl=io.delta.storage.S3SingleDriverLogStore",
         "--conf", "spark.hadoop.hive.metastore.client.factory.class="
                   "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory",
         "--conf", "spark.sql.session.timeZone=UTC",

@@ -64,3 +64,22 @@ def test_runtime_settings_defaults_and_validation():
         LakeConfig.model_validate({"project": "p", "runtimes": {"artifacts_uri": "/tmp/x"}})
     with pytest.raises(ValueError, match="role_arm"):
         LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"role_arm": "x"}}})
+
+
+@pytest.mark.parametrize(("version", "major"), [("5.0", 3), ("5.1", 3), ("6.0", 4), ("6.1", 4)])
+def test_glue_versions_are_keyed_on_their_spark_major(version, major):
+    lake = LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"glue_version": version}}})
+    assert lake.runtimes.glue.spark_major == major
+
+
+def test_glue_worker_type_is_checked_against_the_service_enum():
+    import botocore.session
+
+    from lakehouse.config.runtimes import GLUE_WORKER_TYPES
+
+    service = botocore.session.get_session().get_service_model("glue")
+    assert set(GLUE_WORKER_TYPES) == set(service.shape_for("WorkerType").enum)
+    for worker in GLUE_WORKER_TYPES:
+        LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"worker_type": worker}}})
+    with pytest.raises(ValueError, match=r"unknown Glue worker type 'G\.1x' \(did you mean 'G\.1X'\?\)"):
+        LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"worker_type": "G.1x"}}})
