@@ -33,8 +33,6 @@ from lakehouse.errors import EnvironmentProblem
 
 log = logging.getLogger(__name__)
 
-# Artifacts already inside pyspark's jars/ (same versions): never put them twice on the classpath.
-_PROVIDED = ("scala-library", "antlr4-runtime")
 _OFF = ("0", "off", "false", "no", "none")
 
 
@@ -133,8 +131,7 @@ def fetch(jar_set: JarSet, directory: Path | None = None, *, quiet: bool = True)
         pom.write_text(_pom(jar_set), encoding="utf-8")
         out = Path(tmp) / "classpath.txt"
         cmd = [mvn, "-B", "-f", str(pom), "dependency:build-classpath",
-               f"-Dmdep.outputFile={out}", "-Dmdep.includeScope=runtime",
-               f"-DexcludeArtifactIds={','.join(_PROVIDED)}"]
+               f"-Dmdep.outputFile={out}", "-Dmdep.includeScope=runtime"]
         if quiet:
             cmd.insert(2, "-q")
         done = subprocess.run(cmd, capture_output=quiet, text=True, check=False)
@@ -144,9 +141,23 @@ def fetch(jar_set: JarSet, directory: Path | None = None, *, quiet: bool = True)
                                      f"{': ' + detail if detail else ''}",
                                      hint="check that the Maven registry is reachable "
                                           "(or run offline on the portable path)")
-        classpath = out.read_text(encoding="utf-8").strip()
-    target.write_text(classpath + "\n", encoding="utf-8")
-    return tuple(p for p in classpath.split(os.pathsep) if p)
+        resolved = [p for p in out.read_text(encoding="utf-8").strip().split(os.pathsep) if p]
+    jars = tuple(p for p in resolved if _artifact_id(Path(p).name) not in _pyspark_artifacts())
+    target.write_text(os.pathsep.join(jars) + "\n", encoding="utf-8")
+    return jars
+
+
+def _artifact_id(jar_name: str) -> str:
+    """``jackson-core-2.13.5.jar`` -> ``jackson-core``."""
+    return re.sub(r"-\d[\w.\-]*\.jar$", "", jar_name)
+
+
+def _pyspark_artifacts() -> set[str]:
+    """Artifacts PySpark already ships: never load a second version of those (jackson, parquet,
+    hadoop-client, log4j, ...), as ``--packages`` would conflict on them too."""
+    import pyspark
+
+    return {_artifact_id(j.name) for j in (Path(pyspark.__file__).parent / "jars").glob("*.jar")}
 
 
 def _maven_error(output: str) -> str:
