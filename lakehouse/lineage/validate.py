@@ -95,7 +95,8 @@ def parse_event(data: dict[str, Any]):
                    for d in data.get("outputs", [])]
         event = RunEvent(eventType=RunState(data["eventType"]), eventTime=data["eventTime"],
                          producer=data["producer"],
-                         run=Run(runId=data["run"]["runId"], facets=_run_facets(data["run"].get("facets") or {})),
+                         run=Run(runId=data["run"]["runId"],
+                                 facets=_run_facets(data["run"].get("facets") or {})),
                          job=Job(namespace=data["job"]["namespace"], name=data["job"]["name"],
                                  facets=job_facets),
                          inputs=inputs, outputs=outputs)
