@@ -89,3 +89,38 @@ def write_minimal_project(root: Path, *, datasets: dict[str, tuple[str, str]],
                    "schema": [{"name": "id", "type": "int"}], "primary_key": ["id"]}
             for name, (path, pattern) in datasets.items()}
     return write_project(root, lake=lake, datasets=docs, project="trig")
+
+
+TRIPS = """\
+name: trips
+source: {format: csv, path: trips, options: {header: true}}
+schema:
+  - {name: id, type: int}
+  - {name: city, type: string}
+primary_key: [id]
+schema_policy: %s
+"""
+TRIPS_BY_CITY = """\
+name: trips_by_city
+inputs: [trips]
+sql: SELECT id, city FROM trips
+partition_by: [city]
+"""
+
+
+def write_trips_conf(root: Path, *, backend: str = "local", endpoint: str | None = None,
+                     policy: str = "additive", domain: str | None = None, export: bool = False) -> Path:
+    """The catalog tests' project: dataset ``trips`` (+ export ``trips_by_city``), lake ``./lake``."""
+    catalog: dict[str, Any] = {"backend": backend}
+    if domain:
+        catalog["domain"] = domain
+    if endpoint:
+        catalog.update(endpoint_url=endpoint, region="us-east-1")
+    return write_project(root, lake={"lake": {"root": "./lake"}, "catalog": catalog},
+                         datasets={"trips": TRIPS % policy},
+                         exports={"trips_by_city": TRIPS_BY_CITY} if export else None)
+
+
+def trips_project(root: Path, **kwargs: Any) -> Project:
+    """:func:`write_trips_conf`, loaded."""
+    return load_project(write_trips_conf(root, **kwargs))

@@ -21,8 +21,10 @@ def profile(**overrides) -> DataProfile:
         ColumnProfile("Species", "species", "string", 0, 3, values=["Adelie", "Gentoo", "Chinstrap"],
                       min_length=6, max_length=9),
         ColumnProfile("Culmen Length (mm)", "culmen_length_mm", "double", 2, 164, 32.1, 59.6),
-        ColumnProfile("Tag", "tag", "string", 0, 300, min_length=4, max_length=4, code_pattern="^[A-Z0-9]{4}$"),
-        ColumnProfile("Seen At", "seen_at", "timestamp", 0, 300, "2024-01-01 00:00:00", "2024-02-01 00:00:00"),
+        ColumnProfile("Tag", "tag", "string", 0, 300, min_length=4, max_length=4,
+                      code_pattern="^[A-Z0-9]{4}$"),
+        ColumnProfile("Seen At", "seen_at", "timestamp", 0, 300, "2024-01-01 00:00:00",
+                      "2024-02-01 00:00:00"),
     ]
     data = {"format": "csv", "options": {"header": True, "nullValue": "NA"}, "rows": 300,
             "files": ["birds/a.csv.gz"], "columns": cols, "unique_keys": [["tag"]], "null_marker": "NA"}
@@ -63,7 +65,8 @@ def test_no_unique_columns_falls_back_to_the_content_hash() -> None:
 def test_keys_rank_short_and_key_like_first() -> None:
     p = profile()
     p.columns.append(ColumnProfile("bird_id", "bird_id", "int", 0, 300))
-    assert rank_keys([["species", "tag"], ["tag"], ["bird_id"]], p) == [["bird_id"], ["tag"], ["species", "tag"]]
+    ranked = rank_keys([["species", "tag"], ["tag"], ["bird_id"]], p)
+    assert ranked == [["bird_id"], ["tag"], ["species", "tag"]]
 
 
 def test_source_detection(tmp_path) -> None:
