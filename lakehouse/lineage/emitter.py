@@ -84,10 +84,10 @@ class LineageObserver(RunObserver):
         from openlineage.client.transport.file import FileConfig, FileTransport
 
         target = join_uri(lineage_uri(self.project), f"{run_id}.jsonl")
-        if is_local(target):
-            local_path(target).parent.mkdir(parents=True, exist_ok=True)
-            target = local_path(target).as_posix()
-        return FileTransport(FileConfig(log_file_path=target, append=True))
+        if not is_local(target):
+            return LakeFileTransport(target)
+        local_path(target).parent.mkdir(parents=True, exist_ok=True)
+        return FileTransport(FileConfig(log_file_path=local_path(target).as_posix(), append=True))
 
     def _emit(self, summary: RunSummary, event) -> None:
         self.client(summary.run_id).emit(event)
@@ -141,3 +141,29 @@ class LineageObserver(RunObserver):
         from lakehouse.lineage.datasets import stage_datasets
 
         return stage_datasets(self.project, stage, name, result)
+
+
+def _transport_base():
+    from openlineage.client.transport.transport import Transport
+
+    return Transport
+
+
+class LakeFileTransport(_transport_base()):
+    """The file transport for a lake on S3: the client's FileTransport needs fsspec/s3fs, which
+    the framework does not depend on, so the run's events (a few dozen) are kept and the JSON
+    lines document is rewritten through ``lakehouse.storage`` after each event."""
+
+    kind = "lakehouse-file"
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        self.lines: list[str] = []
+
+    def emit(self, event) -> None:
+        from openlineage.client.serde import Serde
+
+        from lakehouse.storage import files
+
+        self.lines.append(Serde.to_json(event))
+        files.write_text(self.uri, "\n".join(self.lines) + "\n")

@@ -1,7 +1,7 @@
 """Write the static run report: ``{reports}/runs/<run_id>.html`` and ``{reports}/index.html``.
 
 The plotly.js bundle comes from the installed ``plotly`` package and is written once as
-``{reports}/plotly.min.js`` beside the pages, so they open offline from disk (no CDN, no
+``{reports}/plotly-<version>.min.js`` beside the pages, so they open offline from disk (no CDN, no
 server). Tables carry the exact numbers; charts show the same numbers visually.
 """
 
@@ -17,7 +17,13 @@ from lakehouse.runs.records import list_runs, stage_totals
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri, to_uri
 
-JS = "plotly.min.js"
+def _js_name() -> str:
+    from plotly import __version__
+
+    return f"plotly-{__version__}.min.js"
+
+
+JS = _js_name()
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:8px 0 18px}td,th{border:1px solid #ccc;padding:3px 8px}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
@@ -56,11 +62,9 @@ def write_index(project: Project, history: list[dict[str, Any]] | None = None) -
 def _ensure_js(root: str) -> None:
     from plotly.offline import get_plotlyjs
 
-    uri = join_uri(root, JS)
-    bundle = get_plotlyjs()
-    if files.exists(uri) and len(files.read_bytes(uri)) == len(bundle.encode()):
-        return
-    files.write_text(uri, bundle)
+    uri = join_uri(root, JS)  # versioned name: written once per plotly version
+    if not files.exists(uri):
+        files.write_text(uri, get_plotlyjs())
 
 
 def _figure(fig, div_id: str) -> str:

@@ -161,7 +161,7 @@ def test_every_run_leaves_a_report_page(demo) -> None:
     pages = sorted(p.stem for p in (_reports(demo) / "runs").glob("*.html"))
     assert pages == sorted([demo.first.run_id, demo.second.run_id])
     index = (_reports(demo) / "index.html").read_text()
-    assert "cdn" not in index.lower() and "<script src='plotly.min.js'>" in index
+    assert "cdn" not in index.lower() and "<script src='plotly-" in index
 
 
 READY = "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4"
@@ -242,3 +242,17 @@ def test_lineage_validation_rejects_a_broken_event(demo) -> None:
     with pytest.raises((InvalidEvent, TypeError, ValueError)):
         parse_event(broken)
     assert yaml.safe_load(json.dumps(event))["eventType"] == "START"
+
+
+def test_cli_run_json_is_machine_readable_and_progress_goes_to_stderr(demo) -> None:
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["run", "--json", "--conf", str(demo.conf)], catch_exceptions=False)
+    record = json.loads(as_json.stdout)
+    assert record["status"] == "succeeded" and record["balanced"]
+    assert {s["status"] for s in record["stages"]} == {"skipped"}  # nothing new since the last run
+    assert "[1/" not in as_json.stderr
+    shown = runner.invoke(cli, ["run", "--conf", str(demo.conf)], catch_exceptions=False)
+    assert "[1/6] ingest orders: skipped, nothing new to ingest" in shown.stderr
+    assert shown.stdout.splitlines()[-1].endswith(": succeeded")
+    quiet = runner.invoke(cli, ["run", "--quiet", "--conf", str(demo.conf)], catch_exceptions=False)
+    assert "[1/6]" not in quiet.stderr
