@@ -17,6 +17,7 @@ from lakehouse.runs.records import list_runs, stage_totals
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri, to_uri
 
+
 def _js_name() -> str:
     from plotly import __version__
 

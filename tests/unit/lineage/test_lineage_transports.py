@@ -41,7 +41,8 @@ def test_file_transport_writes_valid_paired_events(tmp_path) -> None:
     assert [(e["job"]["name"], e["eventType"]) for e in events] == [
         ("pipeline", "START"), ("curate.birds", "START"), ("curate.birds", "COMPLETE"),
         ("pipeline", "COMPLETE")]
-    assert events[2]["run"]["runId"] == run_uuid(summary.run_id, "curate", "birds") == events[1]["run"]["runId"]
+    stage_run = run_uuid(summary.run_id, "curate", "birds")
+    assert events[2]["run"]["runId"] == stage_run == events[1]["run"]["runId"]
     curated, quarantine = events[2]["outputs"]
     assert curated["outputFacets"]["outputStatistics"]["rowCount"] == 8
     assert quarantine["outputFacets"]["outputStatistics"]["rowCount"] == 2
@@ -52,7 +53,7 @@ def test_http_transport_posts_events_and_failures_carry_the_error(tmp_path) -> N
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append({"path": self.path, "auth": self.headers.get("Authorization"),
                              "event": json.loads(body)})

@@ -107,3 +107,23 @@ def test_files_outside_landing_are_copied_and_inside_are_used_in_place(tmp_path)
     folder, batch = place_in_landing(landing.as_uri(), "other", find_source_files(inside))
     assert folder == "deliveries" and [f.rel_path for f in batch] == ["deliveries/y.csv"]
     assert not (landing / "other").exists()
+
+
+def test_init_refuses_to_overwrite_and_explains_bad_sources(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from lakehouse.cli.main import cli
+    from lakehouse.errors import ConfigError
+    from lakehouse.testing.project import write_project
+
+    conf = write_project(tmp_path, datasets={"birds": {
+        "name": "birds", "source": {"format": "csv", "path": "birds"},
+        "schema": [{"name": "id", "type": "int"}], "primary_key": ["id"]}})
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    again = CliRunner().invoke(cli, ["dataset", "init", "birds", "--from", str(tmp_path / "x.csv"),
+                                     "--conf", str(conf)])
+    assert isinstance(again.exception, ConfigError) and "pass --force" in str(again.exception)
+    empty = _empty(tmp_path)
+    bad = CliRunner().invoke(cli, ["dataset", "init", "notes", "--from", str(empty), "--conf", str(conf)])
+    assert isinstance(bad.exception, SourceError) and "no CSV, JSON or Parquet file" in str(bad.exception)
+    assert not (conf / "datasets" / "notes.yaml").exists()
