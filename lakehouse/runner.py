@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
 from lakehouse.errors import LakehouseError, QualityGateError
+from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
@@ -23,11 +24,14 @@ log = logging.getLogger(__name__)
 
 def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, stage: Stage = "all",
                  run_id: str | None = None, trigger: dict | None = None,
-                 spark: SparkSession | None = None) -> RunSummary:
+                 spark: SparkSession | None = None,
+                 observers: Sequence[RunObserver] = ()) -> RunSummary:
     """Run ``stage`` (or all stages, in order) for the selected datasets and exports.
 
     Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``.
-    Raises the stage's :class:`LakehouseError` after recording the failure.
+    Raises the stage's :class:`LakehouseError` after recording the failure. ``observers``
+    (progress, ...) are called around each stage; the project's lineage emitter and run
+    report writer (``lineage:`` / ``reports:`` in lake.yaml) are always added.
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -46,9 +50,11 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     if stage in ("curate", "all"):
         plan += [(curate, d) for d in curate_order(selected)]
     plan += [(export, e) for e in exports]
+    watch = Observers([*default_observers(project), *observers])
+    watch.run_started(summary, [(func.__name__, getattr(item, "name", str(item))) for func, item in plan])
     try:
         for func, item in plan:
-            _timed(func, ctx, item, summary)
+            _timed(func, ctx, item, summary, watch)
         summary.finish("succeeded")
     except QualityGateError as exc:
         summary.finish("blocked", str(exc))
@@ -61,7 +67,22 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
         raise
     finally:
         write_summary(project, summary)
+        watch.run_finished(summary)
     return summary
+
+
+def default_observers(project: Project) -> list[RunObserver]:
+    """Lineage events and the HTML run report, as ``conf/lake.yaml`` configures them."""
+    out: list[RunObserver] = []
+    if project.lake.lineage.transport != "none":
+        from lakehouse.lineage.emitter import LineageObserver
+
+        out.append(LineageObserver(project))
+    if project.lake.reports.enabled:
+        from lakehouse.reports.observer import ReportObserver
+
+        out.append(ReportObserver(project))
+    return out
 
 
 def curate_order(datasets: list) -> list:
@@ -80,10 +101,13 @@ def curate_order(datasets: list) -> list:
     return ordered
 
 
-def _timed(func: Callable, ctx, item, summary: RunSummary) -> StageResult:
+def _timed(func: Callable, ctx, item, summary: RunSummary,
+           watch: RunObserver | None = None) -> StageResult:
     """Run one stage for one dataset/export, recording its result (also when it fails)."""
+    watch = watch or RunObserver()
     name = getattr(item, "name", str(item))
     log.info("%s %s: starting", func.__name__, name)
+    watch.stage_started(summary, func.__name__, name)
     start = time.monotonic()
     try:
         result = func(ctx, item)
@@ -92,9 +116,11 @@ def _timed(func: Callable, ctx, item, summary: RunSummary) -> StageResult:
         failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],
                              duration_s=round(time.monotonic() - start, 2))
         summary.add(failed)
+        watch.stage_finished(summary, failed)
         raise
     result.duration_s = round(time.monotonic() - start, 2)
     summary.add(result)
+    watch.stage_finished(summary, result)
     log.info("%s %s: %s in %.1fs%s", func.__name__, name, result.status, result.duration_s,
              f" ({result.message})" if result.message else "")
     return result

@@ -18,6 +18,7 @@ _COMMAND_MODULES: list[str] = [
     "lakehouse.cli.catalog",
     "lakehouse.cli.quality",
     "lakehouse.cli.package", "lakehouse.cli.submit",
+    "lakehouse.cli.dataset", "lakehouse.cli.runs",
 ]
 
 
@@ -33,7 +34,7 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
       lakehouse sample nycflights13      # drop the sample data into the landing zone
       lakehouse run                      # ingest, curate and export everything
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "quiet": quiet}
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stderr)
@@ -48,21 +49,34 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
 @click.option("--stage", type=click.Choice(["ingest", "curate", "export", "all"]), default="all",
               show_default=True, help="Stage to run; `all` runs ingest, curate, export in order.")
 @click.option("--run-id", default=None, help="Run id (default: generated). Re-using one is idempotent.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, run_id: str | None,
-        as_json: bool) -> None:
-    """Run the pipeline locally.
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only the run record as JSON on stdout (no progress, no logs).")
+@click.option("--quiet", "-q", "quiet", is_flag=True, help="No progress display; print the summary only.")
+@click.pass_context
+def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str,
+        run_id: str | None, as_json: bool, quiet: bool) -> None:
+    """Run the pipeline locally, with progress on stderr (files ingested, stages, rows).
+
+    The run record is written to <lake>/_runs/runs/RUN_ID.json, the HTML report to
+    <lake>/_runs/reports/ and OpenLineage events to <lake>/_runs/lineage/ (see lake.yaml).
 
     \b
     Examples:
       lakehouse run                                  # everything
       lakehouse run --dataset flights --stage ingest
       lakehouse run --env dev --dataset weather
+      lakehouse run --json | jq .status              # machine-readable
     """
+    from lakehouse.cli.progress import progress_observer
     from lakehouse.runner import run_pipeline
 
+    quiet = quiet or as_json or bool((ctx.obj or {}).get("quiet"))
+    if quiet:
+        logging.getLogger().setLevel(logging.WARNING)
     project = load(conf_dir, env)
-    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id)  # type: ignore[arg-type]
+    observer = progress_observer(quiet=quiet)
+    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id,  # type: ignore[arg-type]
+                           observers=[observer] if observer else [])
     click.echo(summary.to_json() if as_json else summary.render())
 
 

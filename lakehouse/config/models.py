@@ -79,6 +79,35 @@ class SparkSection(StrictModel):
     conf: dict[str, str] = Field(default_factory=dict)
 
 
+class LineageSection(StrictModel):
+    """OpenLineage run events: to JSON files under the lake (default), an HTTP endpoint, or off.
+
+    The HTTP API key, if any, is read from the environment variable named by ``api_key_env``.
+    """
+
+    transport: Literal["file", "http", "console", "none"] = "file"
+    namespace: str | None = None          # default: the project name
+    folder: str | None = None             # file transport; default {runs}/lineage
+    url: str | None = None                # http transport, e.g. http://marquez:5000
+    endpoint: str = "api/v1/lineage"
+    api_key_env: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _url_for_http(self) -> LineageSection:
+        if self.transport == "http" and not self.url:
+            raise ValueError("transport 'http' needs 'url' (e.g. http://marquez:5000)")
+        return self
+
+
+class ReportsSection(StrictModel):
+    """The static HTML run report written at the end of every run."""
+
+    enabled: bool = True
+    folder: str | None = None             # default {runs}/reports
+    history: int = Field(default=50, ge=1)  # past runs shown in drift plots and the index
+
+
 class LakeConfig(StrictModel):
     """The validated ``conf/lake.yaml`` after the selected profile is applied."""
 
@@ -90,6 +119,8 @@ class LakeConfig(StrictModel):
     spark: SparkSection = Field(default_factory=SparkSection)
     runtimes: RuntimesSection = Field(default_factory=RuntimesSection)
     triggers: TriggersSection = Field(default_factory=TriggersSection)
+    lineage: LineageSection = Field(default_factory=LineageSection)
+    reports: ReportsSection = Field(default_factory=ReportsSection)
 
     @field_validator("project")
     @classmethod

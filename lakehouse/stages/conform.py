@@ -31,13 +31,14 @@ def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
     from pyspark.sql import functions as F
 
     source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != RAW_STRUCT]
+    dataset = resolve_sources(dataset, source_cols)
     _require_sources(dataset, source_cols)
     typed, errors = [], []
     for spec in dataset.columns:
         if spec.expr:
             continue
         raw = F.col(f"`{spec.source or spec.name}`")
-        value = _cast(raw, spec)
+        value = cast_column(spec)
         typed.append(value.alias(spec.name))
         present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
         errors.append(F.when(present & value.isNull(), F.lit(f"type_castable:{spec.name}")))
@@ -69,7 +70,23 @@ def meta_fields(df: DataFrame) -> list:
     return [f for f in df.schema.fields if f.name in METADATA_COLUMNS]
 
 
-def _cast(raw: Column, spec: ColumnSpec) -> Column:
+def resolve_sources(dataset: DatasetConfig, present: list[str]) -> DatasetConfig:
+    """Map ``source:`` names given as delivered (``Culmen Length (mm)``) to the safe names raw
+    stores them under (``culmen_length_mm``); names already present are kept."""
+    from lakehouse.sources.naming import safe_column_names
+
+    changed = []
+    for spec in dataset.columns:
+        if spec.source and spec.source not in present:
+            safe = safe_column_names([spec.source])[0]
+            if safe in present:
+                spec = spec.model_copy(update={"source": safe})
+        changed.append(spec)
+    return dataset.model_copy(update={"columns": changed})
+
+
+def cast_column(spec: ColumnSpec) -> Column:
+    """The typed value of a raw column as curate casts it (null when it does not cast)."""
     from pyspark.sql import functions as F
 
     name = f"`{spec.source or spec.name}`"

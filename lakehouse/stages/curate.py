@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 GATE = "raw_to_curated"
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
 
 
 def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
@@ -55,6 +56,7 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     result.details = {
         "inserted": written.rows_inserted, "updated": written.rows_updated,
         "failed_rules": split["failed_counts"], "warnings": split["warnings"],
+        "column_stats": split["column_stats"], "gates": [gate_summary(split["outcome"])],
     }
     if not written.committed:
         result.message = "curated commit was already made by an earlier run of this raw version"
@@ -71,7 +73,22 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
 
 
 def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:
-    """Evaluate conform errors and the gate's row rules in one pass over the conformed rows."""
+    """Evaluate, and stop before any write when the gate blocks (its results are recorded)."""
+    split = evaluate(ctx, dataset, conformed)
+    outcome = split["outcome"]
+    if outcome.blocked:  # record results + Data Docs, then stop before any write
+        outcome.record(ctx.project)
+        outcome.raise_if_blocked()
+    return split
+
+
+def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:
+    """Evaluate conform errors and the gate's row rules in one pass over the conformed rows.
+
+    Writes nothing (``lakehouse dataset check`` uses it as a dry run). Returns the row
+    accounting, the passing and broken rows, failing counts per rule, per-column statistics
+    (null ratio, mean of numeric columns: the run report's drift plots) and the gate outcome.
+    """
     from pyspark.sql import functions as F
 
     from lakehouse.quality.gate import GateContext, run_gate
@@ -81,24 +98,32 @@ def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> d
     outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
                        run_id=ctx.run_id,
                        context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
-    if outcome.blocked:  # record results + Data Docs, then stop before any write
-        outcome.record(ctx.project)
-        outcome.raise_if_blocked()
     names = conform_rule_names(dataset)
+    numeric = [c.name for c in dataset.columns if c.type in _NUMERIC or c.type.startswith("decimal")]
     counts = conformed.agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum((F.size(CONFORM_ERRORS) > 0).cast("int")).alias("broken"),
         *[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n) for n in names],
+        *[F.sum(F.col(f"`{c.name}`").isNull().cast("int")).alias(f"__nulls:{c.name}")
+          for c in dataset.columns],
+        *[F.avg(F.col(f"`{c}`").cast("double")).alias(f"__mean:{c}") for c in numeric],
     ).first()
+    rows = int(counts["rows"])
     failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
+    column_stats = {c.name: {"null_ratio": round(int(counts[f"__nulls:{c.name}"] or 0) / rows, 6)
+                             if rows else None} for c in dataset.columns}
+    for c in numeric:
+        mean = counts[f"__mean:{c}"]
+        column_stats[c]["mean"] = None if mean is None else round(float(mean), 6)
     return {
-        "rows_in": int(counts["rows"]),
+        "rows_in": rows,
         "passed": outcome.passed,
         "broken": broken,
         "quarantined_count": int(counts["broken"] or 0) + outcome.quarantined_count,
         "warnings": outcome.warnings,
         "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
                                               if r.severity != "warn" and r.failing}},
+        "column_stats": column_stats,
         "outcome": outcome,
     }
 
@@ -146,3 +171,11 @@ def _quarantine_rows(ctx: StageContext, split: dict) -> DataFrame:
     gated = split["outcome"].quarantined
     gated = gated.select(*keep, "_failed_rules", "_reason", "_gate", "_run_id", "_quarantined_at")
     return broken.unionByName(gated)
+
+
+def gate_summary(outcome) -> dict:
+    """A gate outcome for the run record: accounting and per-rule results, without row samples."""
+    data = outcome.summary()
+    for rule in data["results"]:
+        rule.pop("samples", None)
+    return data

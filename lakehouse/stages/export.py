@@ -77,7 +77,11 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     result.rows_read = result.rows_written = rows
     result.table_versions = {**{f"curated.{k}": v for k, v in versions.items()}, "export": number}
     result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
-    result.details = {"location": location, "partitions": len(partitions)}
+    from lakehouse.stages.curate import gate_summary
+
+    result.details = {"location": location, "partitions": len(partitions),
+                      "columns": manifest["columns"],
+                      "gates": [gate_summary(o) for o in outcomes.values()]}
     result.status = "succeeded"
     return result
 

@@ -9,7 +9,7 @@ from lakehouse.catalog import catalog_for
 from lakehouse.catalog.glue import GlueCatalog
 from lakehouse.catalog.sync import check_schema_change, sync_table
 from lakehouse.errors import SchemaError
-from tests.unit.catalog.projects import make_project
+from lakehouse.testing.project import trips_project as make_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.aws]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import zipfile
 from pathlib import Path
+
+from lakehouse.testing.project import write_project as write_project_files
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ACCOUNT = "123456789012"  # moto's default account
@@ -48,17 +49,11 @@ def write_project(root: Path, *, bucket: str = "unused", job: str = "lakehouse-t
                   glue_version: str = "5.1", cluster: str = "j-NONE",
                   application: str = "none") -> Path:
     """A project folder with conf/ (airports only) and three airports in its landing zone."""
-    conf = root / "conf"
-    (conf / "datasets").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "conf" / "datasets" / "airports.yaml",
-                    conf / "datasets" / "airports.yaml")
-    lake = root / ".lake"
-    (conf / "lake.yaml").write_text(LAKE_YAML.format(
-        root=lake.as_posix(), bucket=bucket, account=ACCOUNT, job=job,
-        glue_version=glue_version, cluster=cluster, application=application))
-    landing = lake / "landing" / "airports"
-    landing.mkdir(parents=True, exist_ok=True)
-    (landing / "airports.csv").write_text(AIRPORTS_CSV)
+    lake = LAKE_YAML.format(root=(root / ".lake").as_posix(), bucket=bucket, account=ACCOUNT, job=job,
+                            glue_version=glue_version, cluster=cluster, application=application)
+    airports = (REPO_ROOT / "conf" / "datasets" / "airports.yaml").read_text()
+    write_project_files(root, lake=lake, datasets={"airports": airports},
+                        landing={"airports/airports.csv": AIRPORTS_CSV})
     return root
 
 

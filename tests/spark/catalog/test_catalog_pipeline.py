@@ -6,7 +6,7 @@ import pytest
 
 from lakehouse.catalog import catalog_for
 from lakehouse.errors import SchemaError
-from tests.unit.catalog.projects import make_project
+from lakehouse.testing.project import trips_project as make_project
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 

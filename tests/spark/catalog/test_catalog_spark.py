@@ -11,7 +11,7 @@ from deltalake import write_deltalake
 from lakehouse.catalog import catalog_for
 from lakehouse.catalog.spark import read_table, register
 from lakehouse.catalog.sync import sync_table
-from tests.unit.catalog.projects import make_project
+from lakehouse.testing.project import trips_project as make_project
 
 pytestmark = pytest.mark.spark
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.catalog.projects import make_project
+from lakehouse.testing.project import trips_project as make_project
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from lakehouse.catalog import catalog_for
 from lakehouse.catalog.factory import local_catalog_path
 from lakehouse.catalog.sync import check_schema_change, sync_table
 from lakehouse.errors import CatalogError, InvalidInputError, SchemaError
-from tests.unit.catalog.projects import make_project
+from lakehouse.testing.project import trips_project as make_project
 
 COLS = [("id", "int"), ("city", "string"), ("flight_date", "date")]
 
@@ -112,7 +112,7 @@ def test_partition_keys_not_counted_as_dropped(project):
 
 
 def test_local_backend_on_s3_lake_is_a_clear_error(tmp_path):
-    from tests.unit.catalog.projects import write_conf
+    from lakehouse.testing.project import write_trips_conf as write_conf
 
     conf = write_conf(tmp_path)
     text = (conf / "lake.yaml").read_text().replace("./lake", "s3://bucket/lake")

@@ -1,0 +1,1 @@
+"""OpenLineage run events for pipeline runs (``openlineage-python`` client)."""

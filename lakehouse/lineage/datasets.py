@@ -1,0 +1,98 @@
+"""Input and output datasets of a stage, with schema and row-count facets (Spark-free).
+
+Schemas come from what the run already knows: the dataset contract (curated), the source
+names (raw, all strings for CSV) and the export manifest's columns, so emitting lineage never
+reads a table. Column lineage for curate (curated column <- raw source column) comes from the
+contract; for exports it would need Spark's analyzed plan and is not emitted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lakehouse.config.project import Project
+from lakehouse.runs.summary import StageResult
+from lakehouse.storage.uri import join_uri
+
+
+def _schema(columns: list[tuple[str, str]]):
+    from openlineage.client.facet_v2 import schema_dataset
+
+    return schema_dataset.SchemaDatasetFacet(
+        fields=[schema_dataset.SchemaDatasetFacetFields(name=n, type=t) for n, t in columns])
+
+
+def _input(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int | None = None,
+           files: int | None = None):
+    from openlineage.client.event_v2 import InputDataset
+    from openlineage.client.facet_v2 import input_statistics_input_dataset as stats
+
+    from lakehouse.lineage.emitter import dataset_name
+
+    namespace, name = dataset_name(uri)
+    facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
+    input_facets: dict[str, Any] = {}
+    if rows is not None:
+        input_facets["inputStatistics"] = stats.InputStatisticsInputDatasetFacet(rowCount=rows,
+                                                                                 fileCount=files)
+    return InputDataset(namespace=namespace, name=name, facets=facets, inputFacets=input_facets)
+
+
+def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int | None = None,
+            lineage: dict[str, list[tuple[str, str, str]]] | None = None):
+    from openlineage.client.event_v2 import OutputDataset
+    from openlineage.client.facet_v2 import column_lineage_dataset as cl
+    from openlineage.client.facet_v2 import output_statistics_output_dataset as stats
+
+    from lakehouse.lineage.emitter import dataset_name
+
+    namespace, name = dataset_name(uri)
+    facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
+    if lineage:
+        facets["columnLineage"] = cl.ColumnLineageDatasetFacet(fields={
+            out: cl.Fields(inputFields=[cl.InputField(namespace=ns, name=n, field=f)
+                                        for ns, n, f in sources])
+            for out, sources in lineage.items()})
+    output_facets: dict[str, Any] = {}
+    if rows is not None:
+        output_facets["outputStatistics"] = stats.OutputStatisticsOutputDatasetFacet(rowCount=rows)
+    return OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets=output_facets)
+
+
+def stage_datasets(project: Project, stage: str, name: str,
+                   result: StageResult | None) -> tuple[list, list]:
+    """(inputs, outputs) of ``stage`` for dataset/export ``name``; counts once ``result`` is known."""
+    from lakehouse.lineage.emitter import dataset_name
+
+    done = result is not None and result.status == "succeeded"
+    if stage == "export":
+        export = project.exports[name]
+        columns = [tuple(c) for c in (result.details.get("columns") or [])] if done else None
+        inputs = [_input(project.table_uri("curated", n), columns=_contract_columns(project, n))
+                  for n in export.inputs]
+        outputs = [_output(project.table_uri("exportable", name), columns=columns,
+                           rows=result.rows_written if done else None)]
+        return inputs, outputs
+    dataset = project.datasets[name]
+    raw_uri = project.table_uri("raw", name)
+    raw_columns = [(c.source or c.name, "string") for c in dataset.columns if not c.expr]
+    if stage == "ingest":
+        landing = join_uri(project.zone_uri("landing"), dataset.source.path)
+        inputs = [_input(landing, rows=result.rows_read if done else None,
+                         files=len(result.inputs) if done else None)]
+        outputs = [_output(raw_uri, columns=raw_columns, rows=result.rows_written if done else None)]
+        return inputs, outputs
+    raw_ns, raw_name = dataset_name(raw_uri)
+    lineage = {c.name: [(raw_ns, raw_name, c.source or c.name)] for c in dataset.columns if not c.expr}
+    inputs = [_input(raw_uri, columns=raw_columns, rows=result.rows_read if done else None)]
+    outputs = [
+        _output(project.table_uri("curated", name), columns=_contract_columns(project, name),
+                rows=result.rows_written if done else None, lineage=lineage),
+        _output(project.quarantine_uri(name), rows=result.rows_quarantined if done else None),
+    ]
+    return inputs, outputs
+
+
+def _contract_columns(project: Project, name: str) -> list[tuple[str, str]] | None:
+    dataset = project.datasets.get(name)
+    return [(c.name, c.type) for c in dataset.columns] if dataset else None
