@@ -53,6 +53,10 @@ def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, r
         as_json: bool) -> None:
     """Run the pipeline locally.
 
+    Each dataset is isolated: a blocked gate or a failed stage stops only that dataset (and
+    the exports reading it); the summary lists every outcome. Exit code 0 when all ran,
+    3 when only quality gates blocked, 1 when some stage failed.
+
     \b
     Examples:
       lakehouse run                                  # everything
@@ -62,8 +66,15 @@ def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, r
     from lakehouse.runner import run_pipeline
 
     project = load(conf_dir, env)
-    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id)  # type: ignore[arg-type]
+    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id,  # type: ignore[arg-type]
+                           raise_errors=False)
     click.echo(summary.to_json() if as_json else summary.render())
+    if summary.exit_code:
+        from lakehouse.errors import RunFailed
+
+        lines = [f"{s.dataset} {s.stage} {s.status}: {s.message}" for s in summary.failed_stages]
+        raise RunFailed(f"run {summary.run_id} ended {summary.status}:\n  " + "\n  ".join(lines),
+                        exit_code=summary.exit_code)
 
 
 @cli.group()

@@ -77,29 +77,45 @@ def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> d
 
     clean = conformed.where(F.size(CONFORM_ERRORS) == 0)
     broken = conformed.where(F.size(CONFORM_ERRORS) > 0)
-    outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
-                       run_id=ctx.run_id,
-                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
-    if outcome.blocked:  # record results + Data Docs, then stop before any write
-        outcome.record(ctx.project)
-        outcome.raise_if_blocked()
     names = conform_rule_names(dataset)
     counts = conformed.agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum((F.size(CONFORM_ERRORS) > 0).cast("int")).alias("broken"),
         *[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n) for n in names],
     ).first()
+    outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
+                       run_id=ctx.run_id,
+                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
+    _add_conform_results(outcome, counts, names)
+    if outcome.blocked:  # record results + Data Docs, then stop before any write
+        outcome.record(ctx.project)
+        outcome.raise_if_blocked()
     failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
     return {
         "rows_in": int(counts["rows"]),
         "passed": outcome.passed,
         "broken": broken,
-        "quarantined_count": int(counts["broken"] or 0) + outcome.quarantined_count,
+        "quarantined_count": outcome.quarantined_count,
         "warnings": outcome.warnings,
         "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
                                               if r.severity != "warn" and r.failing}},
         "outcome": outcome,
     }
+
+
+def _add_conform_results(outcome, counts, names: list[str]) -> None:
+    """Count the rows that failed conform (cast / not null) in the gate's own accounting, so
+    the results table (``quality report``) and the run summary report the same numbers."""
+    from lakehouse.quality.results import RuleResult
+
+    total, broken = int(counts["rows"]), int(counts["broken"] or 0)
+    found = [RuleResult(name=n, rule=n.split(":", 1)[0], severity="quarantine", level="row",
+                        total=total, failing=int(counts[n]), status="failed",
+                        description="value does not match the declared schema")
+             for n in names if counts[n]]
+    outcome.results = found + outcome.results
+    outcome.total = total
+    outcome.quarantined_count += broken
 
 
 def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_version: int | None):
