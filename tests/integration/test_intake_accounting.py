@@ -116,6 +116,8 @@ def test_every_csv_and_json_line_is_in_raw_or_quarantine(tmp_path: Path, spark) 
     events = read_delta(project.table_uri("curated", "events")).to_pandas()
     assert sorted(events["v"]) == ["a", "null"]          # per-column null_values: [] keeps it
 
+    _report_agrees_with_summary(project, summary)
+
     from lakehouse.catalog import catalog_for
 
     page = catalog_for(project).list_tables(project.database("quarantine"))
@@ -132,13 +134,20 @@ def test_empty_and_header_only_files_are_recorded(tmp_path: Path, spark, policy:
     _land(project, "penguins/header.csv", "id,Species Name,Culmen Length (mm),Note\n")
     summary = run_pipeline(project, spark=spark, raise_errors=False)
     ingest = _stage(summary, "penguins", "ingest")
-    bookmark = json.loads((local_path(project.runs_uri) / "bookmarks" / "penguins.json").read_text())
+    marks = local_path(project.runs_uri) / "bookmarks" / "penguins.json"
     if policy == "fail":
         assert (summary.status, summary.exit_code, ingest.status) == ("failed", 1, "failed")
         assert "empty.csv (0 bytes)" in ingest.message
-        assert bookmark["ingested"] == {} and bookmark["pending"] is None
+        assert not marks.exists()                          # nothing recorded as ingested
         assert _stage(summary, "penguins", "curate").status == "skipped"
+        (local_path(project.zone_uri("landing")) / "penguins/empty.csv").unlink()
+        again = run_pipeline(project, spark=spark, raise_errors=False)   # header-only: after read
+        assert "penguins/header.csv (header only)" in _stage(again, "penguins", "ingest").message
+        bookmark = json.loads(marks.read_text())
+        assert bookmark["ingested"] == {} and bookmark["pending"] is None
+        assert not (local_path(project.table_uri("raw", "penguins")) / "_delta_log").exists()
         return
+    bookmark = json.loads(marks.read_text())
     assert summary.status == "succeeded", summary.render()
     assert (ingest.rows_read, ingest.rows_written, ingest.rows_quarantined) == (1, 1, 0)
     assert ingest.details["empty_files"] == {"penguins/empty.csv": "0 bytes",
@@ -191,3 +200,31 @@ def test_one_blocked_dataset_among_three_does_not_stop_the_others(tmp_path: Path
     from lakehouse.testing.delta import read_delta as rd
     assert len(rd(project.table_uri("curated", "alpha")).to_pandas()) == 2
     assert len(rd(project.table_uri("curated", "gamma")).to_pandas()) == 2
+
+
+def _report_agrees_with_summary(project, summary) -> None:
+    """`lakehouse quality report` reads the same counts as the run summary, conform included."""
+    from click.testing import CliRunner
+
+    from lakehouse.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["quality", "report", "--conf", str(project.conf_dir),
+                                   "--dataset", "penguins", "--json"])
+    assert out.exit_code == 0, out.output
+    latest = {r["gate"]: r for r in json.loads(out.output)["latest"]}
+    ingest, curate = _stage(summary, "penguins", "ingest"), _stage(summary, "penguins", "curate")
+    assert latest.keys() == {"landing_to_raw", "raw_to_curated"}
+    assert (latest["landing_to_raw"]["rows_in"], latest["landing_to_raw"]["rows_quarantined"]) \
+        == (ingest.rows_read, ingest.rows_quarantined) == (8, 3)
+    assert {n: r["failing"] for n, r in latest["landing_to_raw"]["rules"].items()} == {
+        "malformed:too_many_fields": 1, "malformed:too_few_fields": 1,
+        "malformed:unterminated_quote": 1}
+    gate = latest["raw_to_curated"]
+    assert (gate["rows_in"], gate["rows_quarantined"]) == \
+        (curate.rows_read, curate.rows_quarantined) == (5, 2)
+    failing = {n: r["failing"] for n, r in gate["rules"].items() if r["status"] == "failed"}
+    assert failing == {"type_castable:culmen_length_mm": 1, "not_null:species_name": 1}
+    text = CliRunner().invoke(cli, ["quality", "report", "--conf", str(project.conf_dir),
+                                    "--dataset", "penguins"]).output
+    assert "penguins / raw_to_curated: passed" in text and "5 in, 3 passed, 2 quarantined" in text
+    assert "type_castable:culmen_length_mm" in text
