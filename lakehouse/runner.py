@@ -52,6 +52,7 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     plan += [(export, e) for e in exports]
     failed: dict[str, str] = {}          # dataset -> "ingest blocked" / "curate failed"
     errors: list[BaseException] = []
+    messages: list[str] = []
     try:
         for func, item in plan:
             name = getattr(item, "name", str(item))
@@ -68,11 +69,11 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
                 status = "blocked" if isinstance(exc, QualityGateError) else "failed"
                 failed[name] = f"{func.__name__} {status}"
                 errors.append(exc)
+                messages.append(f"{func.__name__} {name} {status}: {exc}")
                 log.error("%s %s: %s", func.__name__, name, str(exc).split("\n")[0])
         if errors:
             only_gates = all(isinstance(e, QualityGateError) for e in errors)
-            summary.finish("blocked" if only_gates else "failed",
-                           "; ".join(f"{n}: {why}" for n, why in failed.items()))
+            summary.finish("blocked" if only_gates else "failed", "\n".join(messages))
         else:
             summary.finish("succeeded")
     except BaseException as exc:  # interrupted: record what is known
