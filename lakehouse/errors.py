@@ -66,6 +66,14 @@ class QualityGateError(LakehouseError):
     exit_code = 3
 
 
+class RunFailed(LakehouseError):
+    """A pipeline run finished with some datasets failed or blocked (the rest ran)."""
+
+    def __init__(self, message: str, *, exit_code: int = 1):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
 class CatalogError(LakehouseError):
     """Catalog operation failed (mirrors Glue's error families)."""
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
-from lakehouse.errors import LakehouseError, QualityGateError
+from lakehouse.errors import QualityGateError
 from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
 from lakehouse.storage import files
@@ -24,14 +24,18 @@ log = logging.getLogger(__name__)
 
 def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, stage: Stage = "all",
                  run_id: str | None = None, trigger: dict | None = None,
-                 spark: SparkSession | None = None,
+                 spark: SparkSession | None = None, raise_errors: bool = True,
                  observers: Sequence[RunObserver] = ()) -> RunSummary:
     """Run ``stage`` (or all stages, in order) for the selected datasets and exports.
 
-    Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``.
-    Raises the stage's :class:`LakehouseError` after recording the failure. ``observers``
-    (progress, ...) are called around each stage; the project's lineage emitter and run
-    report writer (``lineage:`` / ``reports:`` in lake.yaml) are always added.
+    Datasets are isolated: a blocked gate or a failing stage marks that dataset failed and
+    skips its later stages and the exports reading it; every other dataset and export still
+    runs. Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``
+    (``summary.exit_code``: 0 ok, 3 only blocked gates, 1 some stage failed). With
+    ``raise_errors`` (the default) the first error of that kind is raised after the whole
+    run is recorded, with the summary as its ``summary`` attribute. ``observers`` (progress,
+    ...) are called around each stage; the project's lineage emitter and run report writer
+    (``lineage:`` / ``reports:`` in lake.yaml) are always added.
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -52,22 +56,43 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     plan += [(export, e) for e in exports]
     watch = Observers([*default_observers(project), *observers])
     watch.run_started(summary, [(func.__name__, getattr(item, "name", str(item))) for func, item in plan])
+    failed: dict[str, str] = {}          # dataset -> "ingest blocked" / "curate failed"
+    errors: list[BaseException] = []
+    messages: list[str] = []
     try:
         for func, item in plan:
-            _timed(func, ctx, item, summary, watch)
-        summary.finish("succeeded")
-    except QualityGateError as exc:
-        summary.finish("blocked", str(exc))
-        raise
-    except LakehouseError as exc:
-        summary.finish("failed", str(exc))
-        raise
-    except Exception as exc:
+            name = getattr(item, "name", str(item))
+            needs = list(getattr(item, "inputs", None) or [name])
+            broken = [n for n in needs if n in failed]
+            if broken:
+                why = ", ".join(f"{n} ({failed[n]})" for n in broken)
+                summary.add(StageResult(name, func.__name__, status="skipped",
+                                        message=f"not run: {why}"))
+                continue
+            try:
+                _timed(func, ctx, item, summary, watch)
+            except Exception as exc:  # isolate the dataset; the rest of the run goes on
+                status = "blocked" if isinstance(exc, QualityGateError) else "failed"
+                failed[name] = f"{func.__name__} {status}"
+                errors.append(exc)
+                messages.append(f"{func.__name__} {name} {status}: {exc}")
+                log.error("%s %s: %s", func.__name__, name, str(exc).split("\n")[0])
+        if errors:
+            only_gates = all(isinstance(e, QualityGateError) for e in errors)
+            summary.finish("blocked" if only_gates else "failed", "\n".join(messages))
+        else:
+            summary.finish("succeeded")
+    except BaseException as exc:  # interrupted: record what is known
         summary.finish("failed", f"{type(exc).__name__}: {exc}")
         raise
     finally:
         write_summary(project, summary)
         watch.run_finished(summary)
+    if errors and raise_errors:
+        first = errors[0] if summary.status == "blocked" else next(
+            e for e in errors if not isinstance(e, QualityGateError))
+        first.summary = summary  # type: ignore[attr-defined]
+        raise first
     return summary
 
 

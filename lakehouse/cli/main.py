@@ -60,6 +60,10 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
     The run record is written to <lake>/_runs/runs/RUN_ID.json, the HTML report to
     <lake>/_runs/reports/ and OpenLineage events to <lake>/_runs/lineage/ (see lake.yaml).
 
+    Each dataset is isolated: a blocked gate or a failed stage stops only that dataset (and
+    the exports reading it); the summary lists every outcome. Exit code 0 when all ran,
+    3 when only quality gates blocked, 1 when some stage failed.
+
     \b
     Examples:
       lakehouse run                                  # everything
@@ -76,8 +80,14 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
     project = load(conf_dir, env)
     observer = progress_observer(quiet=quiet)
     summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id,  # type: ignore[arg-type]
-                           observers=[observer] if observer else [])
+                           observers=[observer] if observer else [], raise_errors=False)
     click.echo(summary.to_json() if as_json else summary.render())
+    if summary.exit_code:
+        from lakehouse.errors import RunFailed
+
+        lines = [f"{s.dataset} {s.stage} {s.status}: {s.message}" for s in summary.failed_stages]
+        raise RunFailed(f"run {summary.run_id} ended {summary.status}:\n  " + "\n  ".join(lines),
+                        exit_code=summary.exit_code)
 
 
 @cli.group()

@@ -9,7 +9,8 @@ import click
 from lakehouse.cli.options import load, project_options
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-_gate = click.option("--gate", type=click.Choice(["raw_to_curated", "curated_to_exportable"]),
+_gate = click.option("--gate", type=click.Choice(["landing_to_raw", "raw_to_curated",
+                                                  "curated_to_exportable"]),
                      default=None, help="Only this gate (default: both).")
 
 
@@ -43,7 +44,8 @@ def report(conf_dir: str, env: str | None, datasets: tuple[str, ...], as_json: b
                 continue
             seen.add(run["gate"])
             run["dataset"] = ds.name
-            run["docs"] = join_uri(docs_root(project), ds.name, run["gate"], "latest.html")
+            run["docs"] = None if run["gate"] == "landing_to_raw" else \
+                join_uri(docs_root(project), ds.name, run["gate"], "latest.html")
             out.append(run)
     index = write_index(project)
     if as_json:
@@ -60,7 +62,8 @@ def report(conf_dir: str, env: str | None, datasets: tuple[str, ...], as_json: b
             if rule["status"] != "passed":
                 click.echo(f"    {name:<28} {rule['severity']:<10} {rule['status']:<8} "
                            f"{rule['failing']:>10,}")
-        click.echo(f"    docs: {run['docs']}")
+        if run["docs"]:
+            click.echo(f"    docs: {run['docs']}")
     click.echo(f"index: {index}")
 
 

@@ -106,7 +106,7 @@ def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(str(path), format_validation_error(exc, model)) from None
+        raise ConfigError(str(path), format_validation_error(exc, model, data)) from None
 
 
 def _load_folder(folder: Path, model: type[M]) -> dict[str, M]:

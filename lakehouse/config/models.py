@@ -11,11 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lakehouse.config.quality import GateRules
+from lakehouse.config.quality import GATE_NAMES, GateRules
 from lakehouse.config.runtimes import RuntimesSection
 from lakehouse.config.triggers import TriggersSection
 from lakehouse.config.types import normalize_type
 
+DEFAULT_NULL_VALUES = ("", "NA", "N/A", "null", "NULL")
 ZONES = ("landing", "raw", "curated", "quarantine", "exportable")
 Zone = Literal["landing", "raw", "curated", "quarantine", "exportable"]
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -136,6 +137,21 @@ class SourceSpec(StrictModel):
     path: str
     pattern: str = "*"
     options: dict[str, str | int | bool] = Field(default_factory=dict)
+    null_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NULL_VALUES))
+    empty_files: Literal["warn", "fail", "ignore"] = "warn"
+
+    @field_validator("options")
+    @classmethod
+    def _keeps_malformed_rows(cls, value: dict) -> dict:
+        for key in ("mode", "columnNameOfCorruptRecord"):
+            given = value.get(key)
+            if given is None or (key == "mode" and str(given).upper() == "PERMISSIVE"):
+                continue
+            raise ValueError(
+                f"option {key!r} is managed by the framework: malformed rows are read in "
+                "PERMISSIVE mode into a corrupt-record column and quarantined at the "
+                "landing_to_raw gate (DROPMALFORMED would lose them, FAILFAST would stop the run)")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -160,6 +176,7 @@ class ColumnSpec(StrictModel):
     source: str | None = None
     expr: str | None = None
     format: str | None = None
+    null_values: list[str] | None = None
     comment: str | None = None
 
     @field_validator("name")
@@ -208,14 +225,19 @@ class DatasetConfig(StrictModel):
             for col in getattr(self, field):
                 if col not in known:
                     raise ValueError(_unknown_column(field, col, names))
-        for rule in self.rules.all():
-            for col in rule.columns() if rule.rule != "type_castable" else []:
-                if col not in known:
-                    raise ValueError(_unknown_column(f"rule {rule.name!r}", col, names))
+        for gate in GATE_NAMES:
+            for rule in self.rules.for_gate(gate):
+                for col in rule.columns() if rule.rule != "type_castable" else []:
+                    if col not in known:
+                        raise ValueError(_unknown_column(f"rules.{gate}[{rule.name}]", col, names))
         return self
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
+
+    def null_values_of(self, column: ColumnSpec) -> list[str]:
+        """Strings read as null in ``column``: its own ``null_values`` or the source's."""
+        return list(self.source.null_values if column.null_values is None else column.null_values)
 
 
 def _unknown_column(field: str, col: str, names: list[str]) -> str:
@@ -223,7 +245,7 @@ def _unknown_column(field: str, col: str, names: list[str]) -> str:
 
     close = difflib.get_close_matches(col, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{field} names column {col!r}, which the schema does not declare{hint}"
+    return f"{field}: names column {col!r}, which the schema does not declare{hint}"
 
 
 # ------------------------------------------------------------------------ exports/*.yaml

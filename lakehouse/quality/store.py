@@ -92,11 +92,31 @@ def _numbers(values: dict) -> dict[str, float]:
     return {k: float(v) for k, v in values.items() if isinstance(v, int | float)}
 
 
-def append_results(project: Project, outcome: GateOutcome) -> CommitResult:
+def append_results(project: Project, outcome: GateOutcome,
+                   spark: SparkSession | None = None) -> CommitResult:
     """Append this run's rule results and metrics to the results table."""
-    spark = outcome.passed.sparkSession
+    spark = spark or outcome.passed.sparkSession
     df = spark.createDataFrame(result_rows(outcome), RESULTS_SCHEMA)
     return table(spark, project, results_uri(project)).append(df, schema_mode="merge")
+
+
+def append_intake_results(spark: SparkSession, project: Project, *, dataset: str, run_id: str,
+                          rows_in: int, failing: dict[str, int], quarantined: int) -> CommitResult:
+    """Record the ``landing_to_raw`` gate of one ingest: rows read, malformed per problem."""
+    from datetime import UTC
+
+    from lakehouse.quality.gate import GateOutcome
+    from lakehouse.quality.results import RuleResult
+    from lakehouse.sources.malformed import INGEST_GATE
+
+    results = [RuleResult(name=rule, rule="malformed", severity="quarantine", level="row",
+                          total=rows_in, failing=count, status="failed",
+                          description="record does not parse as the declared source format")
+               for rule, count in sorted(failing.items())]
+    outcome = GateOutcome(dataset=dataset, gate=INGEST_GATE, run_id=run_id,
+                          started_at=datetime.now(UTC), passed=None, quarantined=None,
+                          results=results, total=rows_in, quarantined_count=quarantined)
+    return append_results(project, outcome, spark)
 
 
 def read_results(project: Project) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ class StageResult:
     duration_s: float = 0.0
     message: str = ""
     details: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -70,6 +71,15 @@ class RunSummary:
     def balanced(self) -> bool:
         return all(s.balanced for s in self.stages if s.status == "succeeded")
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every stage ran, 3 when only quality gates blocked, 1 when a stage failed."""
+        return {"succeeded": 0, "blocked": 3}.get(self.status, 1)
+
+    @property
+    def failed_stages(self) -> list[StageResult]:
+        return [s for s in self.stages if s.status in ("failed", "blocked")]
+
     def to_dict(self) -> dict:
         data = asdict(self)
         for stage, raw in zip(self.stages, data["stages"], strict=True):
@@ -95,7 +105,11 @@ class RunSummary:
                            for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]
+        notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
         footer = f"run {self.run_id}: {self.status}"
+        if self.failed_stages:
+            footer += " (" + ", ".join(f"{s.dataset} {s.stage} {s.status}"
+                                       for s in self.failed_stages) + ")"
         if not self.balanced:
             footer += "  (row accounting does NOT balance - see stage details)"
         return "\n".join([*lines, *notes, footer])

@@ -23,13 +23,16 @@ class LandingFile:
 
 
 def list_landing_files(landing_uri: str, dataset: DatasetConfig) -> list[LandingFile]:
-    """Files under ``<landing>/<source.path>/`` whose name matches ``source.pattern``."""
+    """Files under ``<landing>/<source.path>/`` whose name matches ``source.pattern``.
+
+    Empty (0-byte) files are listed too: ingest records them rather than ignoring them.
+    """
     folder = join_uri(landing_uri, dataset.source.path)
     found = []
     for info in files.list_files(folder):
         rel = files.relative_to(info.uri, landing_uri)
         name = rel.rsplit("/", 1)[-1]
-        if fnmatch.fnmatch(name, dataset.source.pattern) and info.size > 0:
+        if fnmatch.fnmatch(name, dataset.source.pattern):
             found.append(LandingFile(info.uri, rel, info.size, info.modified, info.etag))
     return found
 

@@ -1,4 +1,10 @@
-"""Read landing files into a DataFrame of source columns (as received) plus ingestion metadata."""
+"""Read landing files into a DataFrame of source columns (as received) plus ingestion metadata.
+
+CSV and JSON are read in PERMISSIVE mode with a corrupt-record column (``_corrupt_record``):
+a record with too many or too few fields, a broken quote or invalid JSON keeps its raw text
+there instead of being dropped or silently truncated. CSV is read with an explicit all-string
+schema built from each file's header, which is what makes Spark check the field count.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import TYPE_CHECKING
 from lakehouse.config.models import DatasetConfig
 from lakehouse.errors import SourceError
 from lakehouse.sources.landing import LandingFile
+from lakehouse.sources.malformed import CORRUPT_COLUMN
 from lakehouse.sources.naming import safe_column_names
 from lakehouse.storage import files
 from lakehouse.storage.uri import spark_path
@@ -20,20 +27,35 @@ METADATA_COLUMNS = ("_source_file", "_ingest_run_id", "_ingested_at", "_record_h
 
 
 def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile],
-                 *, run_id: str) -> DataFrame:
+                 *, run_id: str, headers: dict[str, list[str]] | None = None) -> DataFrame:
     """Read ``batch`` as delivered: CSV columns stay strings, names are made safe, and
-    ``_source_file``, ``_ingest_run_id``, ``_ingested_at``, ``_record_hash`` are added."""
+    ``_source_file``, ``_ingest_run_id``, ``_ingested_at``, ``_record_hash`` are added.
+
+    The result also has ``_corrupt_record`` (the raw text of a record that did not parse,
+    else null; always null for Parquet). Persist it before filtering on that column (Spark
+    refuses a query that reads only the corrupt-record column of a file scan). ``headers``,
+    when given, receives each CSV file's header (relative path -> source column names).
+    """
     from pyspark.sql import functions as F
 
     fmt = dataset.source.format
     if fmt == "csv":
-        df = _read_csv(spark, dataset, batch)
+        df = _read_csv(spark, dataset, batch, headers if headers is not None else {})
+    elif fmt == "json":
+        options = {**_str_options(dataset.source.options), "mode": "PERMISSIVE",
+                   "columnNameOfCorruptRecord": CORRUPT_COLUMN}
+        df = spark.read.options(**options).json([spark_path(f.uri) for f in batch])
+        names = [c for c in df.columns if c != CORRUPT_COLUMN]
+        safe = dict(zip(names, safe_column_names(names), strict=True))
+        df = df.select(*[F.col(f"`{c}`").alias(safe.get(c, c)) for c in df.columns])
+        if CORRUPT_COLUMN not in df.columns:
+            df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
     else:
         reader = spark.read.options(**_str_options(dataset.source.options))
-        df = reader.json([spark_path(f.uri) for f in batch]) if fmt == "json" else reader.parquet(
-            *[spark_path(f.uri) for f in batch])
+        df = reader.parquet(*[spark_path(f.uri) for f in batch])
         df = df.toDF(*safe_column_names(df.columns))
-    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS]
+        df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
+    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != CORRUPT_COLUMN]
     hash_input = F.concat_ws("\u0001", *[F.coalesce(F.col(c).cast("string"), F.lit("\u0000"))
                                          for c in source_cols])
     return (
@@ -48,20 +70,29 @@ def _str_options(options: dict) -> dict[str, str]:
     return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in options.items()}
 
 
-def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile]) -> DataFrame:
+def csv_options(dataset: DatasetConfig) -> dict[str, str]:
+    """Spark CSV options: RFC 4180 quoting (``""`` escapes a quote) unless overridden, and
+    always PERMISSIVE with the corrupt-record column."""
+    return {"header": "true", "escape": '"', **_str_options(dataset.source.options),
+            "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}
+
+
+def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile],
+              headers: dict[str, list[str]]) -> DataFrame:
     """All columns as strings (raw keeps data as received). Files are grouped by header so a
     producer changing its columns is caught by the schema check rather than misaligned."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    options = {"header": "true", "mode": "PERMISSIVE", **_str_options(dataset.source.options)}
+    options = csv_options(dataset)
     by_header: dict[tuple[str, ...], list[str]] = {}
     for item in batch:
         header = tuple(_csv_header(item, options.get("sep", options.get("delimiter", ","))))
+        headers[item.rel_path] = list(header)
         by_header.setdefault(header, []).append(spark_path(item.uri))
     frames = []
     for header, uris in by_header.items():
         names = safe_column_names(list(header))
-        schema = StructType([StructField(n, StringType(), True) for n in names])
+        schema = StructType([StructField(n, StringType(), True) for n in [*names, CORRUPT_COLUMN]])
         frames.append(spark.read.options(**options).schema(schema).csv(uris))
     df = frames[0]
     for other in frames[1:]:
@@ -94,3 +125,13 @@ def _head(uri: str, size: int = 1 << 16) -> bytes:
         with open(local_path(uri), "rb") as handle:
             return handle.read(size)
     return files.read_bytes(uri)[:size]
+
+
+def landing_text(item: LandingFile) -> str:
+    """The whole file as text (gzip decompressed), to locate malformed records by line."""
+    import gzip
+
+    raw = files.read_bytes(item.uri)
+    if item.rel_path.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    return raw.decode("utf-8-sig", errors="replace")

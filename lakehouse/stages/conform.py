@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.config.models import ColumnSpec, DatasetConfig
 from lakehouse.errors import SchemaError
+from lakehouse.sources.malformed import CORRUPT_COLUMN
 from lakehouse.sources.readers import METADATA_COLUMNS
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ CONFORM_ERRORS = "_conform_errors"
 def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
     """Cast raw columns to the declared schema and derive computed columns.
 
+    String values listed in ``null_values`` (the column's, else the source's) are null
+    before casting, so ``NA`` in a numeric column is a null, not a cast failure.
+
     Returns the typed columns, the ingestion metadata, ``_raw`` (a struct of the row as
     received, kept for the quarantine) and ``_conform_errors`` (array of failed built-in
     rules: ``type_castable:<col>`` for a value that does not cast, ``not_null:<col>`` for a
@@ -30,15 +34,31 @@ def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
     """
     from pyspark.sql import functions as F
 
-    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != RAW_STRUCT]
+    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != RAW_STRUCT
+                   and c != CORRUPT_COLUMN]
     dataset = resolve_sources(dataset, source_cols)
     _require_sources(dataset, source_cols)
+    # null markers ("NA", "N/A", ...) become null before casting, inline in each expression
+    # (a separate projection of cleaned columns makes Spark's constraint propagation blow
+    # up on later joins); the row as received is kept in _raw
+    kinds = dict(df.dtypes)
+    cleaned = {}
+    for spec in dataset.columns:
+        if spec.expr:
+            continue
+        src = spec.source or spec.name
+        markers = dataset.null_values_of(spec)
+        sql = f"`{src}`"
+        if kinds.get(src) == "string" and markers:
+            listed = ", ".join(_sql_string(m) for m in markers)
+            sql = f"(CASE WHEN trim({sql}) IN ({listed}) THEN NULL ELSE {sql} END)"
+        cleaned[spec.name] = sql
     typed, errors = [], []
     for spec in dataset.columns:
         if spec.expr:
             continue
-        raw = F.col(f"`{spec.source or spec.name}`")
-        value = cast_column(spec)
+        raw = F.expr(cleaned[spec.name])
+        value = cast_column(spec, cleaned[spec.name])
         typed.append(value.alias(spec.name))
         present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
         errors.append(F.when(present & value.isNull(), F.lit(f"type_castable:{spec.name}")))
@@ -85,11 +105,18 @@ def resolve_sources(dataset: DatasetConfig, present: list[str]) -> DatasetConfig
     return dataset.model_copy(update={"columns": changed})
 
 
-def cast_column(spec: ColumnSpec) -> Column:
-    """The typed value of a raw column as curate casts it (null when it does not cast)."""
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def cast_column(spec: ColumnSpec, source_sql: str | None = None) -> Column:
+    """The typed value of a raw column as curate casts it (null when it does not cast).
+
+    ``source_sql`` is a SQL expression of the source value (default: the raw column itself).
+    """
+    name = source_sql or f"`{spec.source or spec.name}`"
     from pyspark.sql import functions as F
 
-    name = f"`{spec.source or spec.name}`"
     if spec.format and spec.type in ("timestamp", "timestamp_ntz"):
         return F.expr(f"try_to_timestamp({name}, '{spec.format}')")
     if spec.format and spec.type == "date":

@@ -95,9 +95,6 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
 
     clean = conformed.where(F.size(CONFORM_ERRORS) == 0)
     broken = conformed.where(F.size(CONFORM_ERRORS) > 0)
-    outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
-                       run_id=ctx.run_id,
-                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
     names = conform_rule_names(dataset)
     numeric = [c.name for c in dataset.columns if c.type in _NUMERIC or c.type.startswith("decimal")]
     counts = conformed.agg(
@@ -109,6 +106,10 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
         *[F.avg(F.col(f"`{c}`").cast("double")).alias(f"__mean:{c}") for c in numeric],
     ).first()
     rows = int(counts["rows"])
+    outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
+                       run_id=ctx.run_id,
+                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
+    _add_conform_results(outcome, counts, names)
     failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
     column_stats = {c.name: {"null_ratio": round(int(counts[f"__nulls:{c.name}"] or 0) / rows, 6)
                              if rows else None} for c in dataset.columns}
@@ -119,13 +120,28 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
         "rows_in": rows,
         "passed": outcome.passed,
         "broken": broken,
-        "quarantined_count": int(counts["broken"] or 0) + outcome.quarantined_count,
+        "quarantined_count": outcome.quarantined_count,
         "warnings": outcome.warnings,
         "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
                                               if r.severity != "warn" and r.failing}},
         "column_stats": column_stats,
         "outcome": outcome,
     }
+
+
+def _add_conform_results(outcome, counts, names: list[str]) -> None:
+    """Count the rows that failed conform (cast / not null) in the gate's own accounting, so
+    the results table (``quality report``) and the run summary report the same numbers."""
+    from lakehouse.quality.results import RuleResult
+
+    total, broken = int(counts["rows"]), int(counts["broken"] or 0)
+    found = [RuleResult(name=n, rule=n.split(":", 1)[0], severity="quarantine", level="row",
+                        total=total, failing=int(counts[n]), status="failed",
+                        description="value does not match the declared schema")
+             for n in names if counts[n]]
+    outcome.results = found + outcome.results
+    outcome.total = total
+    outcome.quarantined_count += broken
 
 
 def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_version: int | None):

@@ -40,3 +40,21 @@ def test_bookmark_round_trip(tmp_path: Path) -> None:
 def test_safe_column_names() -> None:
     assert safe_column_names(["Dep Time", "dep-time", "1st", "_source_file", "", "ok"]) == [
         "dep_time", "dep_time_2", "_1st", "source_file", "col", "ok"]
+
+
+def test_summary_exit_code_and_every_outcome_rendered() -> None:
+    from lakehouse.runs.summary import RunSummary, StageResult
+
+    summary = RunSummary(run_id="r1", profile="local", stage="all", datasets=["a", "b", "c"])
+    summary.add(StageResult("a", "curate", status="succeeded", rows_read=2, rows_written=2))
+    summary.add(StageResult("b", "curate", status="blocked", message="gate blocked"))
+    summary.add(StageResult("c", "ingest", status="succeeded", warnings=["1 empty file(s): x"]))
+    summary.finish("blocked")
+    assert summary.exit_code == 3
+    text = summary.render()
+    assert "b/curate: gate blocked" in text and "c/ingest: warning: 1 empty file(s): x" in text
+    assert text.endswith("run r1: blocked (b curate blocked)")
+    summary.finish("failed")
+    assert summary.exit_code == 1
+    summary.finish("succeeded")
+    assert summary.exit_code == 0

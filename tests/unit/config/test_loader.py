@@ -60,7 +60,7 @@ def test_wrong_type_names_key_path_and_expected(conf: Path) -> None:
     path = conf / "datasets" / "weather.yaml"
     path.write_text(path.read_text().replace("{name: temp, type: double", "{name: temp, type: dubble"))
     message = _problems(conf)
-    assert "schema.5.type: unknown type 'dubble'" in message
+    assert "schema[temp].type: unknown type 'dubble'" in message
     assert "expected one of:" in message
 
 
@@ -86,7 +86,7 @@ def test_unknown_profile_and_missing_env_var(conf: Path, monkeypatch: pytest.Mon
 def test_key_columns_must_be_declared(conf: Path) -> None:
     path = conf / "datasets" / "planes.yaml"
     path.write_text(path.read_text().replace("primary_key: [tailnum]", "primary_key: [tailnumber]"))
-    assert "primary_key names column 'tailnumber'" in _problems(conf)
+    assert "primary_key: names column 'tailnumber'" in _problems(conf)
 
 
 def test_export_inputs_must_exist(conf: Path) -> None:

@@ -80,7 +80,7 @@ def test_rule_names_are_unique_per_gate() -> None:
 
 def test_a_rule_on_an_undeclared_column_names_the_close_match() -> None:
     data = {**BASE, "rules": [{"name": "x", "rule": "not_null", "column": "bb"}]}
-    with pytest.raises(ValidationError, match=r"rule 'x'.*'bb'.*did you mean 'b'"):
+    with pytest.raises(ValidationError, match=r"rules.raw_to_curated\[x\].*'bb'.*did you mean 'b'"):
         DatasetConfig.model_validate(data)
 
 
