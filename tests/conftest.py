@@ -104,5 +104,5 @@ def s3a_spark(spark, moto_process_endpoint):
     resolution = resolve()
     if not resolution.available:
         pytest.skip(f"Spark on S3 needs hadoop-aws: {resolution.reason}")
-    configure_s3a(spark, moto_process_endpoint)
+    configure_s3a(spark, moto_process_endpoint, credentials_from_env=True)
     return spark

@@ -186,7 +186,7 @@ def resolve() -> Resolution:
     ``LAKEHOUSE_JARS=off`` disables them (portable path, no ``s3a://`` in Spark).
     """
     if os.environ.get("LAKEHOUSE_JARS", "").lower() in _OFF:
-        return Resolution((), "disabled by LAKEHOUSE_JARS=off")
+        return _unavailable("disabled by LAKEHOUSE_JARS=off")
     try:
         jar_set = installed_jar_set()
         jars = cached(jar_set)
@@ -194,11 +194,14 @@ def resolve() -> Resolution:
             log.info("resolving %s with Maven (first use)", ", ".join(jar_set.coordinates))
             jars = fetch(jar_set)
     except EnvironmentProblem as exc:
-        reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        print(f"lakehouse: Delta/S3 JARs unavailable: {reason}. Tables use the portable Delta "
-              "path and Spark cannot read s3a:// paths.", file=sys.stderr)
-        return Resolution((), reason)
+        return _unavailable(exc.message + (f" ({exc.hint})" if exc.hint else ""))
     return Resolution(jars, "resolved")
+
+
+def _unavailable(reason: str) -> Resolution:
+    print(f"lakehouse: Delta/S3 JARs unavailable: {reason}. Tables use the portable Delta "
+          "path and Spark cannot read s3a:// paths.", file=sys.stderr)
+    return Resolution((), reason)
 
 
 def main(argv: list[str] | None = None) -> int:

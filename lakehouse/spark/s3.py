@@ -49,8 +49,22 @@ def env_endpoint() -> str | None:
 
 
 def configure_s3a(spark: SparkSession, endpoint: str | None = None,
-                  region: str | None = None) -> None:
-    """Apply :func:`s3a_conf` to a running session (buckets opened afterwards use it)."""
+                  region: str | None = None, *, credentials_from_env: bool = False) -> None:
+    """Apply :func:`s3a_conf` to a running session (buckets opened afterwards use it).
+
+    A JVM reads its environment once, at start: ``credentials_from_env`` copies the AWS
+    credentials this Python process has *now* into the session's in-memory Hadoop settings
+    (tests that start a moto server after Spark). Nothing is written anywhere.
+    """
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
-    for key, value in s3a_conf(endpoint, region).items():
+    conf = s3a_conf(endpoint, region)
+    if credentials_from_env and os.environ.get("AWS_ACCESS_KEY_ID"):
+        conf["fs.s3a.access.key"] = os.environ["AWS_ACCESS_KEY_ID"]
+        conf["fs.s3a.secret.key"] = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        provider = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        if os.environ.get("AWS_SESSION_TOKEN"):
+            conf["fs.s3a.session.token"] = os.environ["AWS_SESSION_TOKEN"]
+            provider = "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
+        conf["fs.s3a.aws.credentials.provider"] = provider
+    for key, value in conf.items():
         hadoop.set(key, value)

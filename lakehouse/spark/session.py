@@ -27,6 +27,7 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
     """
     from pyspark.sql import SparkSession
 
+    set_spark_s3_scheme("s3a")
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -57,7 +58,6 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    set_spark_s3_scheme("s3a")
     return session
 
 
