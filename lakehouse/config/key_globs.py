@@ -7,12 +7,11 @@ class; ``{a,b}`` alternatives (not nested). Everything else is literal. Spark-fr
 The overlap check is exact, not a heuristic: it walks the product of the two globs' automata and
 returns a short key both accept, so the config error can show an example. A dataset's source
 (``path/pattern``) claims files at any depth under ``path`` whose name matches ``pattern``
-(see :func:`source_matches`, which mirrors ``lakehouse.sources.landing``).
+(see :func:`source_matches`, which ``lakehouse.sources.landing`` and event routing both use).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -73,8 +72,9 @@ def source_glob(key_glob: str) -> str:
 def source_matches(key_glob: str, key: str) -> bool:
     """True when the pipeline would ingest ``key`` (relative to landing) for this source.
 
-    Same rule as ``lakehouse.sources.landing.list_landing_files``: under ``path/`` at any
-    depth, no hidden/underscore-prefixed part below ``path``, and ``fnmatch(name, pattern)``.
+    The one rule for landing listing, event routing and the overlap check: under ``path/`` at
+    any depth, no hidden/underscore-prefixed part below ``path``, and the file name matches
+    ``pattern`` in this module's glob syntax (braces included).
     """
     path, _, pattern = key_glob.rpartition("/")
     if not key.startswith(path + "/"):
@@ -82,7 +82,7 @@ def source_matches(key_glob: str, key: str) -> bool:
     parts = key[len(path) + 1:].split("/")
     if any(part.startswith((".", "_")) for part in parts):
         return False
-    return fnmatch.fnmatch(parts[-1], pattern)
+    return matches(pattern, parts[-1])
 
 
 def find_overlaps(globs: Mapping[str, str]) -> list[str]:

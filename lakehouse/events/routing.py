@@ -70,8 +70,8 @@ class Router:
             if not key.startswith(self.prefix + "/"):
                 return Route(None, key, f"key is outside the landing prefix {self.root}/")
             key = key[len(self.prefix) + 1:]
-        if arrival.size == 0:
-            return Route(None, key, "empty object (0 bytes): the pipeline skips empty files",
+        if key.endswith("/"):  # a console "folder"; empty *files* are routed: ingest records them
+            return Route(None, key, "folder marker (key ends with '/'): nothing to ingest",
                          skipped=True)
         hits = [name for name, glob in sorted(self.globs.items()) if source_matches(glob, key)]
         if not hits and any(p.startswith((".", "_")) for p in key.split("/")[1:]):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 
+from lakehouse.config.key_globs import source_matches
 from lakehouse.config.models import DatasetConfig
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
@@ -31,8 +31,7 @@ def list_landing_files(landing_uri: str, dataset: DatasetConfig) -> list[Landing
     found = []
     for info in files.list_files(folder):
         rel = files.relative_to(info.uri, landing_uri)
-        name = rel.rsplit("/", 1)[-1]
-        if fnmatch.fnmatch(name, dataset.source.pattern):
+        if source_matches(dataset.source.key_glob, rel):  # the rule event routing uses too
             found.append(LandingFile(info.uri, rel, info.size, info.modified, info.etag))
     return found
 
