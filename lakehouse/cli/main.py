@@ -18,7 +18,7 @@ _COMMAND_MODULES: list[str] = [
     "lakehouse.cli.catalog",
     "lakehouse.cli.quality",
     "lakehouse.cli.package", "lakehouse.cli.submit",
-    "lakehouse.cli.dataset", "lakehouse.cli.runs",
+    "lakehouse.cli.dataset", "lakehouse.cli.runs", "lakehouse.cli.jars",
 ]
 
 
