@@ -108,7 +108,7 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "landing" {
-  count      = var.create_bucket ? 1 : 0
+  count      = var.create_bucket && var.enforce_tls ? 1 : 0
   bucket     = aws_s3_bucket.landing[0].id
   policy     = data.aws_iam_policy_document.tls_only.json
   depends_on = [aws_s3_bucket_public_access_block.landing]

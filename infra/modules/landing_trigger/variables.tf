@@ -116,3 +116,9 @@ variable "expiration_days" {
   type        = number
   default     = 30
 }
+
+variable "enforce_tls" {
+  description = "Attach the TLS-only bucket policy (deny aws:SecureTransport = false). Only a local emulator on plain HTTP needs false."
+  type        = bool
+  default     = true
+}
