@@ -185,3 +185,29 @@ def test_athena_workgroup_and_alarms(dev_stack, clients) -> None:
     assert dlq["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert dlq["AlarmActions"] == [out["failure_topic_arn"]]
     assert alarms["lakehouse-flights-dev-executionsfailed"]["Namespace"] == "AWS/States"
+
+
+
+def test_emr_serverless_and_eventbridge_modes_plan(dev_stack) -> None:
+    """The modes the apply leaves out plan cleanly: EMR Serverless stages, EventBridge starts."""
+    tf = dev_stack["terraform"]
+    tfvars = {**dev_stack["tfvars"], "trigger": "stepfunctions", "enable_emr_serverless": True,
+              "orchestration_runtime": "emr-serverless",
+              "emr_serverless_entry": {"entry_point": "s3://b/artifacts/run_pipeline.py",
+                                       "entry_point_arguments": ["--env", "dev"],
+                                       "spark_submit_params": "--conf spark.executor.cores=2"}}
+    varfile = tf.workdir.parent / "modes.tfvars.json"
+    varfile.write_text(json.dumps(tfvars))
+    # a separate state: plan what a fresh deployment in these modes would create
+    tf("plan", "-input=false", "-refresh=false", "-lock=false", f"-var-file={varfile}",
+       f"-state={tf.workdir.parent / 'modes.tfstate'}", f"-out={tf.workdir.parent / 'modes.plan'}")
+    plan = json.loads(tf("show", "-json", str(tf.workdir.parent / "modes.plan")))
+    created = {r["address"]: r["change"]["after"] for r in plan["resource_changes"]
+               if r["change"]["actions"] == ["create"]}
+    rule = created['module.lakehouse.module.orchestration.aws_cloudwatch_event_rule.arrival["flights"]']
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern["detail"]["object"]["key"] == [{"prefix": "lake/landing/flights/"}]
+    assert "module.lakehouse.module.jobs.aws_emrserverless_application.spark[0]" in created
+    assert not [a for a in created if "trigger_lambda" in a]
+    notification = created["module.lakehouse.module.trigger.aws_s3_bucket_notification.landing[0]"]
+    assert notification["eventbridge"] is True
