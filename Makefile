@@ -18,6 +18,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# checkov pins older packaging/boto3 than the library: its own venv (used by tests/integration/infra)
+.venv-checkov/.installed:
+	@test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet "checkov==3.3.30"
+	@touch $@
+
 java-check: $(STAMP)
 	@$(PY) -m lakehouse.spark.java
 
@@ -35,7 +41,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	  || echo "chromium not installable here: the run-report browser test will be skipped"; }
 
-test: $(STAMP) java-check jars browser
+test: $(STAMP) java-check jars browser .venv-checkov/.installed
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
@@ -51,7 +57,7 @@ $(STAMP4): pyproject.toml requirements/spark4.txt
 test-spark4: $(STAMP4) browser
 	@$(VENV4)/bin/python -m lakehouse.spark.java
 	@$(VENV4)/bin/python -m lakehouse.spark.jars
-	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider
+	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider --ignore=tests/integration/infra
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

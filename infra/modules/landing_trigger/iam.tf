@@ -1,3 +1,7 @@
+locals {
+  idempotency_table_arn = var.create_idempotency_table ? aws_dynamodb_table.idempotency[0].arn : var.idempotency_table_arn
+}
+
 # Least privilege for `lakehouse listen` / the Lambda handler: consume one queue, dead-letter
 # to one DLQ, read landing objects, and claim/complete items in one DynamoDB table.
 data "aws_iam_policy_document" "worker" {
@@ -24,7 +28,7 @@ data "aws_iam_policy_document" "worker" {
     actions = [
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
     ]
-    resources = [aws_dynamodb_table.idempotency.arn]
+    resources = [local.idempotency_table_arn]
   }
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]

@@ -9,7 +9,8 @@ output "queue_url" {
 }
 
 output "queue_arn" {
-  value = aws_sqs_queue.arrivals.arn
+  description = "Arrivals queue ARN (add it to your own bucket notification when manage_notifications = false)."
+  value       = aws_sqs_queue.arrivals.arn
 }
 
 output "dlq_url" {
@@ -19,13 +20,25 @@ output "dlq_url" {
 
 output "idempotency_table" {
   description = "DynamoDB table for triggers.idempotency.table."
-  value       = aws_dynamodb_table.idempotency.name
+  value       = var.create_idempotency_table ? aws_dynamodb_table.idempotency[0].name : null
+}
+
+output "dlq_name" {
+  description = "Dead-letter queue name (for alarms)."
+  value       = aws_sqs_queue.dlq.name
+}
+
+output "notifications_managed" {
+  description = "Whether this module owns the bucket's notification configuration."
+  value       = local.manage_notifications
 }
 
 output "worker_policy_arn" {
-  value = aws_iam_policy.worker.arn
+  description = "Policy of the trigger worker / Lambda."
+  value       = aws_iam_policy.worker.arn
 }
 
 output "worker_role_arn" {
-  value = var.worker_principal == null ? null : aws_iam_role.worker[0].arn
+  description = "Role for worker_principal, when given."
+  value       = var.worker_principal == null ? null : aws_iam_role.worker[0].arn
 }

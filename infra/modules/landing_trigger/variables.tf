@@ -68,3 +68,57 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "manage_notifications" {
+  description = "Own the bucket's S3 notification configuration (S3 keeps one per bucket; applying replaces it). Defaults to create_bucket; must be set explicitly for an existing bucket."
+  type        = bool
+  default     = null
+}
+
+variable "extra_queue_notifications" {
+  description = "Other queue notifications to keep in the bucket's configuration when this module owns it."
+  type = list(object({
+    id            = string
+    queue_arn     = string
+    events        = list(string)
+    filter_prefix = optional(string)
+    filter_suffix = optional(string)
+  }))
+  default = []
+}
+
+variable "eventbridge" {
+  description = "Also send the bucket's events to EventBridge (needed to start the state machine per arrival)."
+  type        = bool
+  default     = false
+}
+
+variable "create_idempotency_table" {
+  description = "Create <name>-event-idempotency here; false uses idempotency_table_arn (e.g. from the locks module)."
+  type        = bool
+  default     = true
+}
+
+variable "idempotency_table_arn" {
+  description = "Existing idempotency table when create_idempotency_table = false."
+  type        = string
+  default     = null
+}
+
+variable "access_log_bucket" {
+  description = "Bucket receiving the landing bucket's server access logs (when this module creates the bucket)."
+  type        = string
+  default     = null
+}
+
+variable "expiration_days" {
+  description = "Landing objects under key_prefix expire after this many days (when this module creates the bucket)."
+  type        = number
+  default     = 30
+}
+
+variable "enforce_tls" {
+  description = "Attach the TLS-only bucket policy (deny aws:SecureTransport = false). Only a local emulator on plain HTTP needs false."
+  type        = bool
+  default     = true
+}

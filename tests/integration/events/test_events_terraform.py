@@ -47,6 +47,7 @@ module "trigger" {{
   name              = "{name}"
   max_receive_count = 2
   worker_principal  = "ecs-tasks.amazonaws.com"
+  enforce_tls       = false # moto serves plain HTTP: the TLS-only policy would deny the test's put
 }}
 
 output "trigger" {{

@@ -1,0 +1,4 @@
+output "workgroup" {
+  description = "Athena workgroup name."
+  value       = aws_athena_workgroup.lake.name
+}

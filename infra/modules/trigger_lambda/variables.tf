@@ -1,0 +1,101 @@
+variable "name" {
+  description = "Function name prefix (<name>-trigger)."
+  type        = string
+}
+
+variable "package_file" {
+  description = "Local zip of the function code: the library wheel (a pure-Python wheel is a valid Lambda zip) or a bundle with its dependencies. Use this or package_s3."
+  type        = string
+  default     = null
+}
+
+variable "package_s3" {
+  description = "The function code in S3: {bucket, key} (e.g. the wheel `lakehouse submit` uploaded)."
+  type = object({
+    bucket = string
+    key    = string
+  })
+  default = null
+}
+
+variable "layer_arns" {
+  description = "Layers with the library's Spark-free dependencies (pydantic, pyyaml, click) and conf/."
+  type        = list(string)
+  default     = []
+}
+
+variable "handler" {
+  description = "Handler (lakehouse.events.lambda_handler.handler)."
+  type        = string
+  default     = "lakehouse.events.lambda_handler.handler"
+}
+
+variable "python_runtime" {
+  description = "Lambda runtime."
+  type        = string
+  default     = "python3.11"
+}
+
+variable "environment" {
+  description = "Environment (LAKEHOUSE_ENV, LAKEHOUSE_CONF)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "queue_arn" {
+  description = "Arrivals queue (landing_trigger.queue_arn)."
+  type        = string
+}
+
+variable "policy_arns" {
+  description = "Policies the function needs: the trigger worker's and the submitter's."
+  type        = list(string)
+}
+
+variable "batch_size" {
+  description = "Messages per invocation (up to 10000 with a batching window)."
+  type        = number
+  default     = 100
+}
+
+variable "batching_window_seconds" {
+  description = "MaximumBatchingWindowInSeconds (conf: triggers.window_seconds, at most 300)."
+  type        = number
+  default     = 60
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout; keep the queue's visibility timeout at 6x this or more."
+  type        = number
+  default     = 60
+}
+
+variable "memory_mb" {
+  description = "Function memory."
+  type        = number
+  default     = 512
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions (bounds parallel dispatches)."
+  type        = number
+  default     = 5
+}
+
+variable "kms_key_arn" {
+  description = "CMK for the environment variables and the log group; null: AWS-managed."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Function log retention."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

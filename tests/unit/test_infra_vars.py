@@ -1,0 +1,88 @@
+"""``lakehouse infra vars`` / ``infra profile``: tfvars from conf/, profile from outputs (no AWS)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lakehouse.cli.main import cli
+from lakehouse.config import load_project
+from lakehouse.errors import ConfigError
+from lakehouse.runtimes.infra_vars import profile_from_outputs, terraform_vars
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dev(monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", "acme-unit-lake")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    return load_project(REPO / "conf", "dev")
+
+
+def test_vars_follow_the_dev_profile(dev) -> None:
+    values = terraform_vars(dev)
+    assert values["region"] == "eu-west-1"
+    assert values["zones"]["curated"] == {"bucket": "acme-unit-lake", "prefix": "lake/curated"}
+    assert values["zones"]["_runs"] == {"bucket": "acme-unit-lake", "prefix": "lake/_runs"}
+    assert values["artifacts"] == {"bucket": "acme-unit-lake", "prefix": "artifacts"}
+    assert values["databases"] == {"raw": "flights_raw", "curated": "flights_curated",
+                                   "quarantine": "flights_quarantine", "exportable": "flights_exportable"}
+    assert values["lock_table"] == "lakehouse-dev-locks"
+    assert values["glue"]["glue_version"] == "5.1" and values["glue"]["number_of_workers"] == 2
+    assert values["datasets"]["flights"] == "flights"
+    assert values["submit_job_name"] == "lakehouse-flights-dev"
+
+
+def test_local_profile_is_refused_with_the_key_and_a_hint() -> None:
+    with pytest.raises(ConfigError) as err:
+        terraform_vars(load_project(REPO / "conf", "local"), region="us-east-1")
+    assert "zone 'landing'" in str(err.value) and "s3://" in str(err.value)
+    assert "--env" in str(err.value)
+
+
+def test_glue_arguments_are_those_submit_uses(dev, tmp_path: Path) -> None:
+    from lakehouse.runtimes.artifacts import UploadedSet, artifact_key
+    from lakehouse.runtimes.glue import job_definition
+    from lakehouse.runtimes.manifest import ArtifactSet
+
+    files = {"wheel": "lakehouse-0.1.0-py3-none-any.whl", "job": "jobs/run_pipeline.py",
+             "conf": "conf.zip", "requirements": "requirements-cluster.txt"}
+    artifacts = ArtifactSet(root=tmp_path, version="0.1.0", python="3.11")
+    for role, name in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(role)
+        artifacts.add(role, tmp_path / name)
+    values = terraform_vars(dev, artifacts=artifacts)
+    job = artifacts.one("job")
+    assert values["glue_script_location"] == f"s3://acme-unit-lake/{artifact_key('artifacts', job)}"
+    uploaded = UploadedSet(artifacts=artifacts, uris={
+        a.path: f"s3://acme-unit-lake/{artifact_key('artifacts', a)}" for a in artifacts.artifacts})
+    assert values["glue_default_arguments"] == job_definition(dev, uploaded)["DefaultArguments"]
+    assert values["glue_default_arguments"]["--extra-py-files"].endswith("/lakehouse-0.1.0-py3-none-any.whl")
+
+
+def test_cli_writes_tfvars_json_and_reads_outputs_back(dev, tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(cli, ["infra", "vars", "--conf", str(REPO / "conf"), "--env", "dev",
+                               "--trigger", "worker", "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    written = json.loads((tmp_path / "terraform.tfvars.json").read_text())
+    assert written["trigger"] == "worker" and written["project"] == "flights"
+    outputs = {"lakehouse": {"value": {"profile": {
+        "catalog": {"backend": "glue", "region": "eu-west-1"},
+        "runtimes": {"glue": {"role_arn": "arn:aws:iam::1:role/x"}, "emr_serverless": {}},
+        "triggers": {"queue_url": "https://q", "idempotency": {"backend": "dynamodb", "table": "t"}}}}}}
+    shown = runner.invoke(cli, ["infra", "profile", "--env", "dev"], input=json.dumps(outputs))
+    assert shown.exit_code == 0, shown.output
+    assert "profiles:\n  dev:\n    catalog:" in shown.output
+    assert "emr_serverless" not in shown.output                  # empty sections are dropped
+    assert profile_from_outputs(outputs)["triggers"]["queue_url"] == "https://q"
+
+
+def test_outputs_without_profile_are_refused() -> None:
+    with pytest.raises(ConfigError, match="no `profile` output"):
+        profile_from_outputs({"queue_url": {"value": "x"}})
