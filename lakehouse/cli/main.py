@@ -18,6 +18,7 @@ _COMMAND_MODULES: list[str] = [
     "lakehouse.cli.catalog",
     "lakehouse.cli.quality",
     "lakehouse.cli.package", "lakehouse.cli.submit",
+    "lakehouse.cli.export",
 ]
 
 

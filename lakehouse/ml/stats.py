@@ -1,0 +1,91 @@
+"""Statistics the checks need, in a handful of Spark jobs over the split rows.
+
+One aggregation grouped by split (rows, null counts, time range, drift histograms), one
+``groupBy`` for class counts, and one per key column for keys found in two splits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakehouse.config.ml import MLSpec
+from lakehouse.ml.checks import SplitStats
+from lakehouse.ml.drift import psi
+from lakehouse.ml.splits import SPLIT
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+BINS = 10
+NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "boolean")
+
+
+def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[str],
+            label_sources: list[str], samples: int = 5) -> SplitStats:
+    """The :class:`SplitStats` of ``df`` (the rows with ``_split``) for ``spec``'s checks."""
+    from pyspark.sql import functions as F
+
+    types = dict(df.dtypes)
+    numeric = [f for f in features if types.get(f) in NUMERIC or types.get(f, "").startswith(
+        "decimal")]
+    edges = _edges(df, numeric)
+    aggs = [F.count(F.lit(1)).alias("n")]
+    aggs += [F.sum(F.col(f"`{f}`").isNull().cast("int")).alias(f"null:{f}") for f in features]
+    if spec.time:
+        aggs += [F.min(spec.time).alias("tmin"), F.max(spec.time).alias("tmax")]
+    for f, cuts in edges.items():
+        bucket = sum((F.col(f"`{f}`").cast("double") > F.lit(c)).cast("int") for c in cuts)
+        aggs += [F.sum(F.when(F.col(f"`{f}`").isNotNull() & (bucket == i), 1).otherwise(0))
+                 .alias(f"bin:{f}:{i}") for i in range(len(cuts) + 1)]
+    label = F.col(spec.label.name)
+    aggs.append(F.sum(label.isNull().cast("int")).alias("null_label"))
+    rows = {r[SPLIT]: r.asDict() for r in df.groupBy(SPLIT).agg(*aggs).collect()}
+    stats = SplitStats(splits=splits, features=features, label_sources=label_sources)
+    for split, row in rows.items():
+        stats.null_labels += int(row["null_label"] or 0)
+        if split is None:
+            stats.unassigned = int(row["n"])
+            continue
+        stats.counts[split] = int(row["n"])
+        stats.null_counts[split] = {f: int(row[f"null:{f}"] or 0) for f in features}
+        if spec.time:
+            stats.time_ranges[split] = (row["tmin"], row["tmax"])
+    for f, cuts in edges.items():
+        hist = {s: [int(rows[s][f"bin:{f}:{i}"] or 0) for i in range(len(cuts) + 1)]
+                for s in ("train", "test") if s in rows}
+        stats.psi[f] = psi(hist["train"], hist["test"]) if len(hist) == 2 else None
+    if spec.label.kind == "classification":
+        for r in df.where(label.isNotNull() & F.col(SPLIT).isNotNull()).groupBy(SPLIT, label) \
+                .count().collect():
+            stats.class_counts.setdefault(r[SPLIT], {})[str(r[spec.label.name])] = int(r["count"])
+    for column in dict.fromkeys(c for c in (spec.id, spec.group) if c):
+        stats.overlaps[column] = _overlap(df, column, samples)
+    return stats
+
+
+def _edges(df: DataFrame, numeric: list[str]) -> dict[str, list[float]]:
+    """Decile edges of each numeric feature on the train split (distinct, for PSI bins)."""
+    if not numeric:
+        return {}
+    train = df.where(f"{SPLIT} = 'train'").select(*[df[f].cast("double").alias(f)
+                                                    for f in numeric])
+    probs = [i / BINS for i in range(1, BINS)]
+    quantiles = train.approxQuantile(numeric, probs, 0.001)
+    return {f: sorted(set(q)) for f, q in zip(numeric, quantiles, strict=True) if q}
+
+
+def _overlap(df: DataFrame, column: str, samples: int) -> dict:
+    """How many values of ``column`` appear in more than one split, with a few examples."""
+    from pyspark.sql import functions as F
+
+    multi = (df.where(F.col(SPLIT).isNotNull()).groupBy(column)
+             .agg(F.sort_array(F.collect_set(SPLIT)).alias("splits"))
+             .where(F.size("splits") > 1))
+    found = multi.orderBy(column).limit(samples).collect()
+    count = multi.count() if found else 0
+    return {"count": count, "samples": [{column: _plain(r[column]), "splits": list(r["splits"])}
+                                        for r in found]}
+
+
+def _plain(value):
+    return value if isinstance(value, int | float | str | bool) or value is None else str(value)
