@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakehouse.config.ml import MLSpec
+from lakehouse.errors import QualityGateError
 from lakehouse.quality.results import RuleResult, blocked_error
 
 GATE = "ml_export"
@@ -60,7 +61,12 @@ def evaluate(stats: SplitStats, spec: MLSpec) -> list[RuleResult]:
 def raise_if_blocked(results: Sequence[RuleResult], *, export: str, run_id: str | None) -> None:
     """Raise the gate's error (exit code 3) naming each failed check when one blocks."""
     if any(r.blocking for r in results):
-        raise blocked_error(results, dataset=export, gate=GATE, run_id=run_id)
+        base = blocked_error(results, dataset=export, gate=GATE, run_id=run_id)
+        err = QualityGateError(base.message, context=base.context,
+                               hint=f"fix the data, or ml.split / ml.features / ml.checks in "
+                                    f"conf/exports/{export}.yaml, and re-run")
+        err.results = list(results)  # type: ignore[attr-defined]
+        raise err
 
 
 def _label_not_feature(stats: SplitStats, spec: MLSpec) -> RuleResult:

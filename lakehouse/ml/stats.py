@@ -14,7 +14,7 @@ from lakehouse.ml.drift import psi
 from lakehouse.ml.splits import SPLIT
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 BINS = 10
 NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "boolean")
@@ -30,7 +30,7 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
         "decimal")]
     edges = _edges(df, numeric)
     aggs = [F.count(F.lit(1)).alias("n")]
-    aggs += [F.sum(F.col(f"`{f}`").isNull().cast("int")).alias(f"null:{f}") for f in features]
+    aggs += [F.sum(_missing(f, types[f]).cast("int")).alias(f"null:{f}") for f in features]
     if spec.time:
         aggs += [F.min(spec.time).alias("tmin"), F.max(spec.time).alias("tmax")]
     for f, cuts in edges.items():
@@ -61,6 +61,14 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
     for column in dict.fromkeys(c for c in (spec.id, spec.group) if c):
         stats.overlaps[column] = _overlap(df, column, samples)
     return stats
+
+
+def _missing(column: str, dtype: str) -> Column:
+    """Null, or NaN for floating columns (Spark ML's Imputer treats both as missing)."""
+    from pyspark.sql import functions as F
+
+    ref = F.col(f"`{column}`")
+    return ref.isNull() | F.isnan(ref) if dtype in ("double", "float") else ref.isNull()
 
 
 def _edges(df: DataFrame, numeric: list[str]) -> dict[str, list[float]]:

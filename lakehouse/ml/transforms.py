@@ -160,7 +160,9 @@ def _apply_steps(df: DataFrame, steps: list[dict[str, Any]]) -> DataFrame:
         elif op == "log1p":
             df = df.withColumn(col, F.log1p(ref.cast("double")))
         elif op == "impute":
-            df = df.withColumn(col, F.coalesce(ref.cast("double"), F.lit(step["value"])))
+            x = ref.cast("double")  # NaN is missing too, as for Spark ML's Imputer
+            df = df.withColumn(col, F.when(x.isNull() | F.isnan(x), F.lit(step["value"]))
+                               .otherwise(x))
         elif op == "scale":
             df = df.withColumn(col, _scaled(ref.cast("double"), step))
         elif op == "encode":
