@@ -39,6 +39,7 @@ class MLExportResult:
     rows_deduplicated: int
     files: list[str] = field(default_factory=list)
     results: list = field(default_factory=list)
+    schema: Any = None                  # Spark StructType of the Parquet files (for the catalog)
 
 
 def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
@@ -70,6 +71,7 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
         results = checks.evaluate(found, spec)
         checks.raise_if_blocked(results, export=export.name, run_id=run_id)  # nothing written yet
         written = _write(final, spec, export, location, params)
+        schema = final.drop(SPLIT).schema
         feature_stats = _feature_stats(final, params["features_out"], types)
         final.unpersist()
         assigned.unpersist()
@@ -92,7 +94,8 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
 
         files.write_text(join_uri(location, SUMMARY), render(doc, feature_stats))
     return MLExportResult(manifest=doc, rows_in=rows_in, rows_written=rows_kept,
-                          rows_deduplicated=rows_in - rows_kept, files=written, results=results)
+                          rows_deduplicated=rows_in - rows_kept, files=written, results=results,
+                          schema=schema)
 
 
 def _prepare(df: DataFrame, export: ExportConfig) -> tuple[DataFrame, list[str]]:

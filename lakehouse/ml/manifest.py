@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from lakehouse.storage import files
-from lakehouse.storage.uri import join_uri
+from lakehouse.storage.uri import child_uri, join_uri
 
 MANIFEST = "_manifest.json"
 TRANSFORMS = "_transforms.json"
@@ -30,7 +30,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def checksums(location: str, relative: list[str]) -> dict[str, str]:
     """SHA-256 of each file (``relative`` paths under ``location``), sorted by path."""
-    return {rel: sha256_bytes(files.read_bytes(join_uri(location, rel))) for rel in sorted(relative)}
+    return {rel: sha256_bytes(files.read_bytes(child_uri(location, rel))) for rel in sorted(relative)}
 
 
 def build(*, export: str, version: int, location: str, run_id: str | None, created_at: str,

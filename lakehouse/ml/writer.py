@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from lakehouse.storage import files
-from lakehouse.storage.uri import is_local, join_uri, local_path, spark_path
+from lakehouse.storage.uri import child_uri, is_local, join_uri, local_path, spark_path
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -47,7 +47,7 @@ def write_split(df: DataFrame, location: str, *, fmt: Literal["parquet", "csv"],
         rel = files.relative_to(info.uri, staging)
         folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
         target = "/".join(p for p in (folder, f"part-00000.{fmt}") if p)
-        _move(info.uri, join_uri(location, target))
+        _move(info.uri, child_uri(location, target))  # keeps Spark's %XX folder escapes
         written.append(target)
     files.delete_tree(staging)
     return sorted(written)

@@ -95,6 +95,15 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
     built = build(df, spec, location=location, version=number, input_versions=versions,
                   run_id=ctx.run_id)
     files.write_text(join_uri(root, MANIFEST), json.dumps(built.manifest, indent=1, sort_keys=True))
+    for split in built.manifest["split_counts"]:  # one catalog table per split: <name>_<split>
+        folders = {rel.split("/", 1)[1].rsplit("/", 1)[0] for rel in built.files
+                   if rel.startswith(f"{split}/") and rel.count("/") > 1}
+        partitions = [dict(unquote(p).split("=", 1) for p in folder.split("/"))
+                      for folder in sorted(folders)]
+        publish.register(ctx, zone="exportable", name=f"{spec.name}_{split}",
+                         location=join_uri(location, split), table_format="parquet",
+                         schema=built.schema, partition_by=spec.partition_by,
+                         partitions=partitions, description=f"{split} split of {spec.name}")
     finish(ctx.project, outcomes)
     _prune(root, number)
     result.rows_read, result.rows_written = built.rows_in, built.rows_written

@@ -176,3 +176,18 @@ def test_kfold_assigns_folds_outside_test(spark, tmp_path) -> None:
     assert sorted(train["_fold"].unique()) == [0, 1, 2, 3]
     assert set(built.manifest["split_counts"]) == {"train", "test"}
     assert not (tmp_path / "o" / "validation").exists()
+
+
+def test_same_rows_and_seed_give_identical_partitioned_files(spark, tmp_path) -> None:
+    export = ExportConfig.model_validate({**_export().model_dump(), "partition_by": ["grp"]})
+    frame = _rows(200)
+    manifests = []
+    for run, rows in (("a", frame), ("b", frame.sample(frac=1.0, random_state=4))):  # row order
+        built = build(spark.createDataFrame(rows).repartition(3), export,
+                      location=(tmp_path / run).as_uri(), version=1, input_versions={"t": 0},
+                      run_id=run)
+        manifests.append(built.manifest)
+    assert manifests[0]["files"] == manifests[1]["files"]
+    assert manifests[0]["transforms_sha256"] == manifests[1]["transforms_sha256"]
+    assert "train/grp=g0/part-00000.parquet" in manifests[0]["files"]
+    assert len([f for f in manifests[0]["files"] if f.startswith("train/")]) == 9
