@@ -9,7 +9,13 @@ from lakehouse.cli.options import load, project_options
 
 @click.group("export")
 def command() -> None:
-    """Exports: rebuild an ML export version byte for byte from its manifest."""
+    """Exports: rebuild an ML export version byte for byte from its manifest.
+
+    \b
+    Example:
+      lakehouse export rebuild flights_delay_ml \\
+          --manifest .lake/exportable/flights_delay_ml/v00001/_manifest.json
+    """
 
 
 @command.command()

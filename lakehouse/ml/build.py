@@ -49,19 +49,24 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
 
     spec = export.ml
     assert spec is not None
+    clock = _Clock(export.name)
     base = df.persist()
     try:
         rows_in = base.count()
+        clock("read")
         work, feats = _prepare(base, export)
         assigned, split_info = splits.assign(work, spec)
         assigned = assigned.persist()
         rows_kept = assigned.count()
+        clock("prepared and split")
         expected = splits.expected_splits(spec)
         found = stats.compute(assigned, spec, splits=expected, features=feats,
                               label_sources=features.label_sources(spec, base.columns))
+        clock("statistics for the checks")
         train = assigned.where(F.col(SPLIT) == "train")
         params = transforms.fit(train, spec.transforms, features=feats)
         params["split"] = split_info
+        clock("fitted transforms on train")
         final = transforms.apply(assigned, params)
         out_cols = _output_columns(spec, export, params["features_out"], final.columns)
         final = final.select(*out_cols).persist()
@@ -71,6 +76,7 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
         results = checks.evaluate(found, spec)
         checks.raise_if_blocked(results, export=export.name, run_id=run_id)  # nothing written yet
         written = _write(final, spec, export, location, params)
+        clock("wrote the splits")
         schema = final.drop(SPLIT).schema
         feature_stats = _feature_stats(final, params["features_out"], types)
         final.unpersist()
@@ -93,9 +99,24 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
         from lakehouse.ml.report import render
 
         files.write_text(join_uri(location, SUMMARY), render(doc, feature_stats))
+    clock("manifest and summary")
     return MLExportResult(manifest=doc, rows_in=rows_in, rows_written=rows_kept,
                           rows_deduplicated=rows_in - rows_kept, files=written, results=results,
                           schema=schema)
+
+
+class _Clock:
+    """Logs the seconds each phase took (where an export's time goes)."""
+
+    def __init__(self, name: str) -> None:
+        import time
+
+        self.name, self.now, self.last = name, time.monotonic, time.monotonic()
+
+    def __call__(self, phase: str) -> None:
+        now = self.now()
+        log.info("ml export %s: %s in %.1fs", self.name, phase, now - self.last)
+        self.last = now
 
 
 def _prepare(df: DataFrame, export: ExportConfig) -> tuple[DataFrame, list[str]]:
@@ -163,15 +184,15 @@ def _write(final: DataFrame, spec: MLSpec, export: ExportConfig, location: str,
     written: list[str] = []
     for split in splits.expected_splits(spec):
         rows = final.where(F.col(SPLIT) == split).drop(SPLIT)
-        rel = writer.write_split(rows, join_uri(location, split), fmt="parquet",
-                                 sort_by=[spec.id], partition_by=export.partition_by)
+        rel = writer.write_parquet(rows, join_uri(location, split), sort_by=[spec.id],
+                                   partition_by=export.partition_by)
         written += [f"{split}/{r}" for r in rel]
         if spec.outputs.sagemaker_csv:
             label = F.col(spec.label.name)
             csv = rows.select(label, *[F.col(f"`{c}`").cast("double") for c in
                                        params["features_out"]], F.col(spec.id).alias("__lh_id"))
-            rel = writer.write_split(csv, join_uri(location, "sagemaker", split), fmt="csv",
-                                     sort_by=["__lh_id"], drop=["__lh_id"])
+            rel = writer.write_csv(csv, join_uri(location, "sagemaker", split),
+                                   sort_by=["__lh_id"], drop=["__lh_id"])
             written += [f"sagemaker/{split}/{r}" for r in rel]
         log.info("ml export %s: wrote split %s", export.name, split)
     for staging in (join_uri(location, "_staging"), join_uri(location, "sagemaker", "_staging")):

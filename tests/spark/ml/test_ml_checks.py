@@ -191,3 +191,26 @@ def test_same_rows_and_seed_give_identical_partitioned_files(spark, tmp_path) ->
     assert manifests[0]["transforms_sha256"] == manifests[1]["transforms_sha256"]
     assert "train/grp=g0/part-00000.parquet" in manifests[0]["files"]
     assert len([f for f in manifests[0]["files"] if f.startswith("train/")]) == 9
+
+
+def test_time_features_use_only_earlier_rows_of_the_same_entity(spark, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    export = _export(transforms={"time_features": {"entity": "grp", "lags": {"x": [1, 2]},
+                                                   "rolling_mean": {"x": [3]},
+                                                   "calendar": ["hour", "dayofweek"]}})
+    frame = _rows(90)
+    build(spark.createDataFrame(frame), export, location=(tmp_path / "o").as_uri(), version=1,
+          input_versions={}, run_id="r")
+    out = pd.concat([pq.read_table(tmp_path / "o" / s / "part-00000.parquet").to_pandas()
+                     for s in ("train", "validation", "test")]).set_index("id").sort_index()
+    expected = frame.sort_values(["grp", "ts", "id"]).set_index("id")
+    by = expected.groupby("grp")["x"]
+    expected["lag1"], expected["lag2"] = by.shift(1), by.shift(2)
+    expected["mean3"] = by.transform(lambda s: s.shift(1).rolling(3, min_periods=1).mean())
+    expected = expected.sort_index()
+    assert np.allclose(out["x__lag1"], expected["lag1"], equal_nan=True)
+    assert np.allclose(out["x__lag2"], expected["lag2"], equal_nan=True)
+    assert np.allclose(out["x__mean3"], expected["mean3"], equal_nan=True)
+    assert (out["ts__hour"] == expected["ts"].dt.hour).all()
+    assert (out["ts__dayofweek"] == expected["ts"].dt.dayofweek.add(1) % 7 + 1).all()
