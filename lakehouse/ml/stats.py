@@ -1,7 +1,8 @@
 """Statistics the checks need, in a handful of Spark jobs over the split rows.
 
-One aggregation grouped by split (rows, null counts, time range, drift histograms), one
-``groupBy`` for class counts, and one per key column for keys found in two splits.
+One pass for the drift bin edges (train quantiles), one aggregation grouped by split and
+label (rows, class counts, null counts, time range, drift histograms), and one per key column
+for keys found in two splits.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
                  .alias(f"bin:{f}:{i}") for i in range(len(cuts) + 1)]
     label = F.col(spec.label.name)
     aggs.append(F.sum(label.isNull().cast("int")).alias("null_label"))
-    rows = {r[SPLIT]: r.asDict() for r in df.groupBy(SPLIT).agg(*aggs).collect()}
+    # one pass: grouped by split and (classification) label; the per-split numbers are sums
+    keys = [SPLIT, spec.label.name] if spec.label.kind == "classification" else [SPLIT]
+    groups = [r.asDict() for r in df.groupBy(*keys).agg(*aggs).collect()]
+    rows = _per_split(groups, spec)
     stats = SplitStats(splits=splits, features=features, label_sources=label_sources)
     for split, row in rows.items():
         stats.null_labels += int(row["null_label"] or 0)
@@ -55,12 +59,30 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
                 for s in ("train", "test") if s in rows}
         stats.psi[f] = psi(hist["train"], hist["test"]) if len(hist) == 2 else None
     if spec.label.kind == "classification":
-        for r in df.where(label.isNotNull() & F.col(SPLIT).isNotNull()).groupBy(SPLIT, label) \
-                .count().collect():
-            stats.class_counts.setdefault(r[SPLIT], {})[str(r[spec.label.name])] = int(r["count"])
+        for g in groups:
+            if g[SPLIT] is not None and g[spec.label.name] is not None:
+                by = stats.class_counts.setdefault(g[SPLIT], {})
+                by[str(g[spec.label.name])] = int(g["n"])
     for column in dict.fromkeys(c for c in (spec.id, spec.group) if c):
         stats.overlaps[column] = _overlap(df, column, samples)
     return stats
+
+
+def _per_split(groups: list[dict], spec: MLSpec) -> dict:
+    """Add up the (split, label) groups per split: sums, and min / max of the time range."""
+    out: dict = {}
+    for g in groups:
+        acc = out.setdefault(g[SPLIT], {})
+        for key, value in g.items():
+            if key in (SPLIT, spec.label.name):
+                continue
+            if key in ("tmin", "tmax"):
+                pick = min if key == "tmin" else max
+                acc[key] = value if acc.get(key) is None else (
+                    acc[key] if value is None else pick(acc[key], value))
+            else:
+                acc[key] = (acc.get(key) or 0) + (value or 0)
+    return out
 
 
 def _missing(column: str, dtype: str) -> Column:
@@ -86,13 +108,17 @@ def _overlap(df: DataFrame, column: str, samples: int) -> dict:
     """How many values of ``column`` appear in more than one split, with a few examples."""
     from pyspark.sql import functions as F
 
+    spread = (df.where(F.col(SPLIT).isNotNull()).groupBy(column)
+              .agg(F.min(SPLIT).alias("first"), F.max(SPLIT).alias("last"))
+              .where(F.col("first") != F.col("last")))
+    if not spread.limit(1).collect():          # the usual case: one job, nothing to report
+        return {"count": 0, "samples": []}
     multi = (df.where(F.col(SPLIT).isNotNull()).groupBy(column)
              .agg(F.sort_array(F.collect_set(SPLIT)).alias("splits"))
              .where(F.size("splits") > 1))
     found = multi.orderBy(column).limit(samples).collect()
-    count = multi.count() if found else 0
-    return {"count": count, "samples": [{column: _plain(r[column]), "splits": list(r["splits"])}
-                                        for r in found]}
+    return {"count": spread.count(), "samples": [
+        {column: _plain(r[column]), "splits": list(r["splits"])} for r in found]}
 
 
 def _plain(value):
