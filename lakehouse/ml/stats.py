@@ -34,10 +34,16 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
     aggs += [F.sum(_missing(f, types[f]).cast("int")).alias(f"null:{f}") for f in features]
     if spec.time:
         aggs += [F.min(spec.time).alias("tmin"), F.max(spec.time).alias("tmax")]
-    for f, cuts in edges.items():
-        bucket = sum((F.col(f"`{f}`").cast("double") > F.lit(c)).cast("int") for c in cuts)
-        aggs += [F.sum(F.when(F.col(f"`{f}`").isNotNull() & (bucket == i), 1).otherwise(0))
-                 .alias(f"bin:{f}:{i}") for i in range(len(cuts) + 1)]
+    # the bin of each value is projected once (a column per feature) and then counted per
+    # bin: inlining the comparisons into every bin's sum makes the generated code too big
+    bins = {}
+    for j, (f, cuts) in enumerate(edges.items()):
+        x = F.col(f"`{f}`").cast("double")
+        bins[f"__lh_bin{j}"] = F.when(x.isNotNull(), sum((x > F.lit(c)).cast("int") for c in cuts))
+        aggs += [F.sum((F.col(f"__lh_bin{j}") == i).cast("int")).alias(f"bin:{f}:{i}")
+                 for i in range(len(cuts) + 1)]
+    if bins:
+        df = df.select("*", *[expr.alias(name) for name, expr in bins.items()])
     label = F.col(spec.label.name)
     aggs.append(F.sum(label.isNull().cast("int")).alias("null_label"))
     # one pass: grouped by split and (classification) label; the per-split numbers are sums
