@@ -20,6 +20,7 @@ _COMMAND_MODULES: list[str] = [
     "lakehouse.cli.package", "lakehouse.cli.submit",
     "lakehouse.cli.dataset", "lakehouse.cli.runs", "lakehouse.cli.jars",
     "lakehouse.cli.infra",
+    "lakehouse.cli.export",
 ]
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lakehouse.config.ml import MLSpec
 from lakehouse.config.quality import GATE_NAMES, GateRules
 from lakehouse.config.runtimes import RuntimesSection
 from lakehouse.config.triggers import TriggersSection
@@ -258,8 +259,16 @@ class ExportConfig(StrictModel):
     sql: str
     partition_by: list[str] = Field(default_factory=list)
     format: Literal["parquet", "csv"] = "parquet"
+    ml: MLSpec | None = None
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         return _check_name(value, "export name")
+
+    @model_validator(mode="after")
+    def _ml_is_parquet(self) -> ExportConfig:
+        if self.ml is not None and self.format != "parquet":
+            raise ValueError("an export with 'ml' writes Parquet per split (and SageMaker CSV via"
+                             " ml.outputs.sagemaker_csv); remove format: csv")
+        return self

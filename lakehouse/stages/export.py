@@ -54,6 +54,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
+    if spec.ml is not None:
+        return _export_ml(ctx, spec, df, root=root, number=number, versions=versions,
+                          outcomes=outcomes, result=result)
     writer = df.write.mode("errorifexists").partitionBy(*spec.partition_by)
     if spec.format == "csv":
         writer.option("header", "true").csv(spark_path(location))
@@ -82,6 +85,37 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     result.details = {"location": location, "partitions": len(partitions),
                       "columns": manifest["columns"],
                       "gates": [gate_summary(o) for o in outcomes.values()]}
+    result.status = "succeeded"
+    return result
+
+
+def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: int,
+               versions: dict, outcomes: dict, result: StageResult) -> StageResult:
+    """An export with ``ml:``: splits, fitted transforms and checks (see ``lakehouse.ml``)."""
+    from lakehouse.ml.build import build
+    from lakehouse.quality.apply import finish
+
+    location = join_uri(root, f"v{number:05d}")
+    built = build(df, spec, location=location, version=number, input_versions=versions,
+                  run_id=ctx.run_id)
+    files.write_text(join_uri(root, MANIFEST), json.dumps(built.manifest, indent=1, sort_keys=True))
+    for split in built.manifest["split_counts"]:  # one catalog table per split: <name>_<split>
+        folders = {rel.split("/", 1)[1].rsplit("/", 1)[0] for rel in built.files
+                   if rel.startswith(f"{split}/") and rel.count("/") > 1}
+        partitions = [dict(unquote(p).split("=", 1) for p in folder.split("/"))
+                      for folder in sorted(folders)]
+        publish.register(ctx, zone="exportable", name=f"{spec.name}_{split}",
+                         location=join_uri(location, split), table_format="parquet",
+                         schema=built.schema, partition_by=spec.partition_by,
+                         partitions=partitions, description=f"{split} split of {spec.name}")
+    finish(ctx.project, outcomes)
+    _prune(root, number)
+    result.rows_read, result.rows_written = built.rows_in, built.rows_written
+    result.rows_deduplicated = built.rows_deduplicated
+    result.table_versions = {**{f"curated.{k}": v for k, v in versions.items()}, "export": number}
+    result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
+    result.details = {"location": location, "splits": built.manifest["split_counts"],
+                      "files": len(built.files)}
     result.status = "succeeded"
     return result
 
