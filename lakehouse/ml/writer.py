@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lakehouse.storage import files
+from lakehouse.storage.arrowfs import arrow_filesystem
 from lakehouse.storage.uri import child_uri, is_local, join_uri, local_path, spark_path
 
 if TYPE_CHECKING:
@@ -99,13 +100,12 @@ class _Sink:
     def __init__(self, root: str, parts: list[str], key: tuple, schema: pa.Schema) -> None:
         from urllib.parse import quote
 
-        import pyarrow.fs as pafs
         import pyarrow.parquet as pq
 
         folders = [f"{p}={HIVE_NULL if v is None else quote(str(v), safe='')}"
                    for p, v in zip(parts, key, strict=True)]
         self.rel = "/".join([*folders, "part-00000.parquet"])
-        fs, path = pafs.FileSystem.from_uri(child_uri(root, self.rel))
+        fs, path = arrow_filesystem(child_uri(root, self.rel))
         fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         self.stream = fs.open_output_stream(path)
         self.writer = pq.ParquetWriter(self.stream, schema, **PARQUET_OPTIONS)

@@ -129,12 +129,10 @@ def read_manifest(root: str) -> dict | None:
 def _written(location: str, spec: ExportConfig) -> tuple[int, list[dict[str, str]]]:
     """Row count (from Parquet footers, no data scan) and the partitions written."""
     import pyarrow.dataset as ds
-    import pyarrow.fs as pafs
 
-    from lakehouse.storage.uri import is_local, local_path
+    from lakehouse.storage.arrowfs import arrow_filesystem
 
-    source = str(local_path(location)) if is_local(location) else location.removeprefix("s3://")
-    fs = pafs.LocalFileSystem() if is_local(location) else pafs.S3FileSystem()
+    fs, source = arrow_filesystem(location)
     fmt = "parquet" if spec.format == "parquet" else ds.CsvFileFormat()
     dataset = ds.dataset(source, filesystem=fs, format=fmt, partitioning="hive",
                          exclude_invalid_files=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
+from lakehouse.storage.arrowfs import arrow_filesystem, s3_endpoint
 from lakehouse.storage.uri import is_local, local_path, with_spark_scheme
 
 
@@ -60,7 +60,7 @@ def storage_options(uri: str) -> dict[str, str] | None:
     if is_local(uri):
         return None
     opts: dict[str, str] = {}
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = s3_endpoint()
     if endpoint:
         opts["AWS_ENDPOINT_URL"] = endpoint
         if endpoint.startswith("http://"):
@@ -78,21 +78,9 @@ class TableFiles:
     """File access relative to one table root."""
 
     def __init__(self, uri: str):
-        import pyarrow.fs as pafs
-
         self.uri = normalize_table_uri(uri)
-        if is_local(self.uri):
-            self.fs = pafs.LocalFileSystem()
-            self.root = str(local_path(self.uri))
-        else:
-            parsed = urlparse(self.uri)
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-            kwargs = {}
-            if endpoint:
-                scheme, host = endpoint.split("://", 1)
-                kwargs = {"endpoint_override": host, "scheme": scheme}
-            self.fs = pafs.S3FileSystem(**kwargs)
-            self.root = f"{parsed.netloc}{parsed.path}".rstrip("/")
+        self.fs, root = arrow_filesystem(self.uri)
+        self.root = root.rstrip("/")
 
     def abs(self, rel: str) -> str:
         return f"{self.root}/{rel.lstrip('/')}" if rel else self.root
