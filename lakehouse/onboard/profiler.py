@@ -17,6 +17,7 @@ from lakehouse.config.models import ColumnSpec, DatasetConfig
 from lakehouse.onboard.profile import ColumnProfile, DataProfile
 from lakehouse.onboard.suggest import MAX_SET_VALUES, rank_keys
 from lakehouse.sources.landing import LandingFile
+from lakehouse.sources.malformed import CORRUPT_COLUMN
 from lakehouse.sources.naming import safe_column_names
 from lakehouse.sources.readers import METADATA_COLUMNS, read_landing
 from lakehouse.stages.conform import cast_column
@@ -61,6 +62,8 @@ def _dataset(fmt: str, options: dict[str, Any]) -> DatasetConfig:
 def _sample(spark: SparkSession, fmt: str, options: dict[str, Any], batch: list[LandingFile],
             rows: int) -> DataFrame:
     df = read_landing(spark, _dataset(fmt, options), batch, run_id="profile")
+    # malformed lines are ingest's quarantine, not evidence for the contract
+    df = df.where(df[CORRUPT_COLUMN].isNull()).drop(CORRUPT_COLUMN)
     return df.drop(*METADATA_COLUMNS).limit(rows).cache()
 
 
