@@ -49,8 +49,13 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
               show_default=True, help="Stage to run; `all` runs ingest, curate, export in order.")
 @click.option("--run-id", default=None, help="Run id (default: generated). Re-using one is idempotent.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--profile", "profile", is_flag=True, default=None,
+              help="Record each stage's Spark jobs (times, tasks) in the run record "
+                   "(also LAKEHOUSE_PROFILE=1).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Datasets run concurrently (default LAKEHOUSE_WORKERS or 2).")
 def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, run_id: str | None,
-        as_json: bool) -> None:
+        as_json: bool, profile: bool | None, workers: int | None) -> None:
     """Run the pipeline locally.
 
     \b
@@ -58,11 +63,13 @@ def run(conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str, r
       lakehouse run                                  # everything
       lakehouse run --dataset flights --stage ingest
       lakehouse run --env dev --dataset weather
+      lakehouse run --profile --json                 # Spark job timings per stage
     """
     from lakehouse.runner import run_pipeline
 
     project = load(conf_dir, env)
-    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id)  # type: ignore[arg-type]
+    summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id,  # type: ignore[arg-type]
+                           profile=profile or None, workers=workers)
     click.echo(summary.to_json() if as_json else summary.render())
 
 

@@ -149,7 +149,7 @@ def pack_venv(venv: Path, target: Path) -> Path:
         info.uname = info.gname = ""
         return info
 
-    with tarfile.open(target, "w:gz") as tar:
+    with tarfile.open(target, "w:gz", compresslevel=6) as tar:  # 9 is ~3x slower, ~2% smaller
         for entry in sorted(venv.iterdir()):
             tar.add(entry, arcname=entry.name, filter=keep)
     return target

@@ -54,6 +54,8 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
+    if spec.partition_by:  # one file per partition value, not one per task and value
+        df = df.repartition(*[f"`{c}`" for c in spec.partition_by])
     writer = df.write.mode("errorifexists").partitionBy(*spec.partition_by)
     if spec.format == "csv":
         writer.option("header", "true").csv(spark_path(location))
