@@ -97,7 +97,7 @@ def build_deps_archive(wheel: Path, requirements: Sequence[str], target: Path, *
     cached_archive = cache / f"archive-{key}-{wheel_sha}.tar.gz"
     if cached_archive.is_file():
         say(f"dependency archive: reused {cached_archive} (requirements and Python unchanged)")
-        shutil.copyfile(cached_archive, target)
+        _link_or_copy(cached_archive, target)
         return DepsArchive(target, key, "archive")
     venv_cache = cache / f"venv-{key}"
     hit = (venv_cache / ".complete").is_file()
@@ -125,6 +125,15 @@ def build_deps_archive(wheel: Path, requirements: Sequence[str], target: Path, *
     shutil.copyfile(target, tmp_copy)
     os.replace(tmp_copy, cached_archive)
     return DepsArchive(target, key, "venv" if hit else "miss")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard link (no 200 MB copy; the archive is never written in place), else copy."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not supported
+        shutil.copyfile(source, target)
 
 
 def _pip(venv: Path, pip_args: Sequence[str]) -> list[str]:
