@@ -25,12 +25,18 @@ log = logging.getLogger(__name__)
 def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, stage: Stage = "all",
                  run_id: str | None = None, trigger: dict | None = None,
                  spark: SparkSession | None = None, raise_errors: bool = True,
-                 observers: Sequence[RunObserver] = ()) -> RunSummary:
+                 observers: Sequence[RunObserver] = (), profile: bool | None = None,
+                 workers: int | None = None) -> RunSummary:
     """Run ``stage`` (or all stages, in order) for the selected datasets and exports.
 
-    Datasets are isolated: a blocked gate or a failing stage marks that dataset failed and
-    skips its later stages and the exports reading it; every other dataset and export still
-    runs. Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``
+    Independent datasets run concurrently on ``workers`` threads (default
+    ``LAKEHOUSE_WORKERS`` or 2; see :mod:`lakehouse.runs.schedule`). Datasets are isolated:
+    a blocked gate or a failing stage marks that dataset failed and skips its later stages
+    and the exports reading it; every other dataset and export still runs. ``profile``
+    (default ``LAKEHOUSE_PROFILE``) records each stage's Spark jobs in its
+    ``details["spark_jobs"]``.
+
+    Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``
     (``summary.exit_code``: 0 ok, 3 only blocked gates, 1 some stage failed). With
     ``raise_errors`` (the default) the first error of that kind is raised after the whole
     run is recorded, with the summary as its ``summary`` attribute. ``observers`` (progress,
@@ -44,10 +50,12 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id, profile=project.lake.profile, stage=stage,
                          datasets=[d.name for d in selected], trigger=trigger or {"type": "manual"})
+    from lakehouse.runs.schedule import FAIR_CONF
     from lakehouse.spark.session import local_session
     from lakehouse.stages import StageContext, curate, export, ingest
 
-    ctx = StageContext(spark or local_session(project.lake.spark), project, run_id)
+    ctx = StageContext(spark or local_session(project.lake.spark, extra_conf=FAIR_CONF),
+                       project, run_id)
     plan: list[tuple[Callable, object]] = []
     if stage in ("ingest", "all"):
         plan += [(ingest, d) for d in selected]
@@ -56,27 +64,32 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     plan += [(export, e) for e in exports]
     watch = Observers([*default_observers(project), *observers])
     watch.run_started(summary, [(func.__name__, getattr(item, "name", str(item))) for func, item in plan])
-    failed: dict[str, str] = {}          # dataset -> "ingest blocked" / "curate failed"
+    failed: dict[str, str] = {}          # unit key ("curate:beta") -> "blocked" / "failed"
     errors: list[BaseException] = []
     messages: list[str] = []
     try:
-        for func, item in plan:
-            name = getattr(item, "name", str(item))
-            needs = list(getattr(item, "inputs", None) or [name])
-            broken = [n for n in needs if n in failed]
-            if broken:
-                why = ", ".join(f"{n} ({failed[n]})" for n in broken)
-                summary.add(StageResult(name, func.__name__, status="skipped",
-                                        message=f"not run: {why}"))
-                continue
-            try:
-                _timed(func, ctx, item, summary, watch)
-            except Exception as exc:  # isolate the dataset; the rest of the run goes on
+        # scheduling: concurrent, failure-isolated units (runs/schedule.py)
+        from lakehouse.runs.schedule import run_plan
+
+        outcomes = run_plan(plan, lambda func, item, sink: _timed(func, ctx, item, summary, watch,
+                                                                  sink),
+                            ctx=ctx, summary=summary, profile=profile, workers=workers)
+        for outcome in outcomes:
+            stage_name, name = outcome.key.split(":", 1)
+            if outcome.error is not None:
+                exc = outcome.error
                 status = "blocked" if isinstance(exc, QualityGateError) else "failed"
-                failed[name] = f"{func.__name__} {status}"
+                failed[outcome.key] = status
                 errors.append(exc)
-                messages.append(f"{func.__name__} {name} {status}: {exc}")
-                log.error("%s %s: %s", func.__name__, name, str(exc).split("\n")[0])
+                messages.append(f"{stage_name} {name} {status}: {exc}")
+                log.error("%s %s: %s", stage_name, name, str(exc).split("\n")[0])
+            elif outcome.skipped_by:
+                cause, dataset = outcome.skipped_by, outcome.skipped_by.split(":", 1)[1]
+                why = f"{dataset} ({cause.split(':', 1)[0]} {failed.get(cause, 'failed')})"
+                summary.add(StageResult(name, stage_name, status="skipped", message=f"not run: {why}"))
+        order = {f"{func.__name__}:{getattr(item, 'name', str(item))}": i
+                 for i, (func, item) in enumerate(plan)}
+        summary.stages.sort(key=lambda r: order.get(f"{r.stage}:{r.dataset}", len(order)))
         if errors:
             only_gates = all(isinstance(e, QualityGateError) for e in errors)
             summary.finish("blocked" if only_gates else "failed", "\n".join(messages))
@@ -127,22 +140,32 @@ def curate_order(datasets: list) -> list:
 
 
 def _timed(func: Callable, ctx, item, summary: RunSummary,
-           watch: RunObserver | None = None) -> StageResult:
-    """Run one stage for one dataset/export, recording its result (also when it fails)."""
+           watch: RunObserver | None = None, profile: dict | None = None) -> StageResult:
+    """Run one stage for one dataset/export, recording its result (also when it fails).
+
+    With a ``profile`` dict, the stage's Spark jobs are collected into its details.
+    """
+    from lakehouse.runs.profile import job_group, stage_jobs
+
     watch = watch or RunObserver()
     name = getattr(item, "name", str(item))
     log.info("%s %s: starting", func.__name__, name)
     watch.stage_started(summary, func.__name__, name)
     start = time.monotonic()
+    group = job_group(ctx.run_id, func.__name__, name)
     try:
-        result = func(ctx, item)
+        with stage_jobs(ctx.spark, group, f"{func.__name__} {name}", profile):
+            result = func(ctx, item)
     except Exception as exc:
         status = "blocked" if isinstance(exc, QualityGateError) else "failed"
         failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],
-                             duration_s=round(time.monotonic() - start, 2))
+                             duration_s=round(time.monotonic() - start, 2),
+                             details=dict(profile or {}))
         summary.add(failed)
         watch.stage_finished(summary, failed)
         raise
+    if profile is not None:
+        result.details.update(profile)
     result.duration_s = round(time.monotonic() - start, 2)
     summary.add(result)
     watch.stage_finished(summary, result)

@@ -54,9 +54,15 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print only the run record as JSON on stdout (no progress, no logs).")
 @click.option("--quiet", "-q", "quiet", is_flag=True, help="No progress display; print the summary only.")
+@click.option("--profile", "profile", is_flag=True, default=None,
+              help="Record each stage's Spark jobs (times, tasks) in the run record "
+                   "(also LAKEHOUSE_PROFILE=1).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Datasets run concurrently (default LAKEHOUSE_WORKERS or 2).")
 @click.pass_context
 def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str,
-        run_id: str | None, as_json: bool, quiet: bool) -> None:
+        run_id: str | None, as_json: bool, quiet: bool, profile: bool | None,
+        workers: int | None) -> None:
     """Run the pipeline locally, with progress on stderr (files ingested, stages, rows).
 
     The run record is written to <lake>/_runs/runs/RUN_ID.json, the HTML report to
@@ -72,6 +78,7 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
       lakehouse run --dataset flights --stage ingest
       lakehouse run --env dev --dataset weather
       lakehouse run --json | jq .status              # machine-readable
+      lakehouse run --profile --json                 # Spark job timings per stage
     """
     from lakehouse.cli.progress import progress_observer
     from lakehouse.runner import run_pipeline
@@ -82,7 +89,8 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
     project = load(conf_dir, env)
     observer = progress_observer(quiet=quiet)
     summary = run_pipeline(project, datasets=list(datasets), stage=stage, run_id=run_id,  # type: ignore[arg-type]
-                           observers=[observer] if observer else [], raise_errors=False)
+                           observers=[observer] if observer else [], raise_errors=False,
+                           profile=profile or None, workers=workers)
     click.echo(summary.to_json() if as_json else summary.render())
     if summary.exit_code:
         from lakehouse.errors import RunFailed

@@ -30,13 +30,17 @@ def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
     Examples:
       lakehouse package                       # everything into dist/
       lakehouse package --skip-deps-archive   # Glue / EMR without the venv
+
+    The venv archive is cached by requirements + Python version under ~/.cache/lakehouse
+    (or $LAKEHOUSE_CACHE_DIR): an unchanged project reuses it in seconds.
     """
     from lakehouse.runtimes.packaging import build_package
 
     click.echo("building the artifact set...", err=True)
     built = build_package(Path(project_dir), Path(out_dir), deps_archive=not skip_deps_archive,
                           deps_requirements=list(deps_requirements) or None,
-                          pip_args=pip_args, python=python)
+                          pip_args=pip_args, python=python,
+                          progress=lambda line: click.echo(f"  {line}", err=True))
     for item in sorted(built.artifacts, key=lambda a: a.path):
         click.echo(f"  {item.role:<12} {item.path:<48} {item.size:>12,} B  {item.sha256[:12]}")
     click.echo(f"lakehouse {built.version}: {len(built.artifacts)} files, "

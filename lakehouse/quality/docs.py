@@ -18,6 +18,9 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lakehouse.storage import files
@@ -66,8 +69,42 @@ def build_docs(project: Project, outcome: GateOutcome, *,
     page_uri = join_uri(folder, f"{run}.html")
     files.write_text(page_uri, page)
     files.write_text(join_uri(folder, "latest.html"), page)
-    write_index(project)
+    if not _index_deferred(project):
+        write_index(project)
     return page_uri
+
+
+_deferred: dict[str, dict[str, int | bool]] = {}  # docs root -> {depth, pending} (per lake)
+_defer_lock = threading.Lock()
+
+
+def _index_deferred(project: Project) -> bool:
+    with _defer_lock:
+        held = _deferred.get(docs_root(project))
+        if held is not None:
+            held["pending"] = True
+        return held is not None
+
+
+@contextmanager
+def index_once(project: Project) -> Iterator[None]:
+    """Inside the block, gate runs write their pages but not ``docs/index.html``; it is
+    written once on exit when a page was added (listing every page is a folder scan that
+    grows with the lake: once per run, not once per gate run)."""
+    root = docs_root(project)
+    with _defer_lock:
+        held = _deferred.setdefault(root, {"depth": 0, "pending": False})
+        held["depth"] = int(held["depth"]) + 1
+    try:
+        yield
+    finally:
+        with _defer_lock:
+            held["depth"] = int(held["depth"]) - 1
+            write = not held["depth"] and bool(held["pending"])
+            if not held["depth"]:
+                del _deferred[root]
+        if write:
+            write_index(project)
 
 
 def write_index(project: Project) -> str:

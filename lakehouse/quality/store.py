@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -93,11 +96,48 @@ def _numbers(values: dict) -> dict[str, float]:
 
 
 def append_results(project: Project, outcome: GateOutcome,
-                   spark: SparkSession | None = None) -> CommitResult:
-    """Append this run's rule results and metrics to the results table."""
+                   spark: SparkSession | None = None) -> CommitResult | None:
+    """Append this run's rule results and metrics to the results table.
+
+    Inside :func:`results_once` the rows are held and appended with every other gate's on
+    exit (one commit per run instead of one per gate; returns None then).
+    """
     spark = spark or outcome.passed.sparkSession
+    uri = results_uri(project)
+    with _batch_lock:
+        held = _batches.get(uri)
+        if held is not None:
+            held["rows"].extend(result_rows(outcome))
+            held["spark"] = spark
+            return None
     df = spark.createDataFrame(result_rows(outcome), RESULTS_SCHEMA)
-    return table(spark, project, results_uri(project)).append(df, schema_mode="merge")
+    return table(spark, project, uri).append(df, schema_mode="merge")
+
+
+_batches: dict[str, dict[str, Any]] = {}  # results table URI -> held rows (per lake)
+_batch_lock = threading.Lock()
+
+
+@contextmanager
+def results_once(project: Project) -> Iterator[None]:
+    """Hold the gate results of the block and append them in one commit on exit (also when
+    the block fails: a blocked gate's results are kept). One Delta commit per run, not per
+    gate: the commit's fixed cost would otherwise grow with the number of datasets."""
+    uri = results_uri(project)
+    with _batch_lock:
+        held = _batches.setdefault(uri, {"depth": 0, "rows": [], "spark": None})
+        held["depth"] += 1
+    try:
+        yield
+    finally:
+        with _batch_lock:
+            held["depth"] -= 1
+            flush = held["depth"] == 0
+            if flush:
+                del _batches[uri]
+        if flush and held["rows"] and held["spark"] is not None:
+            df = held["spark"].createDataFrame(held["rows"], RESULTS_SCHEMA)
+            table(held["spark"], project, uri).append(df, schema_mode="merge")
 
 
 def append_intake_results(spark: SparkSession, project: Project, *, dataset: str, run_id: str,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.parser import Parser
 from pathlib import Path
 
@@ -41,7 +41,9 @@ _EPOCH = "315532800"  # 1980-01-01: the earliest timestamp a zip entry can hold
 
 def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True,
                   deps_requirements: Sequence[str] | None = None,
-                  pip_args: Sequence[str] = (), python: str | None = None) -> ArtifactSet:
+                  pip_args: Sequence[str] = (), python: str | None = None,
+                  cache_dir: Path | None = None,
+                  progress: Callable[[str], None] | None = None) -> ArtifactSet:
     """Build the artifact set for ``project_dir`` into ``out_dir`` and write its manifest.
 
     Args:
@@ -51,6 +53,8 @@ def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True
         deps_requirements: install these into the venv instead of the cluster requirements.
         pip_args: extra ``pip install`` options for the venv (``--no-index``, ``--find-links``).
         python: interpreter for the venv; it must match the cluster's (see the docs).
+        cache_dir: cache of built venvs/archives (default ``~/.cache/lakehouse``).
+        progress: called with a line per slow step (the venv build).
     """
     project_dir, out_dir = project_dir.resolve(), out_dir.resolve()
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -85,9 +89,10 @@ def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True
         from lakehouse.runtimes.depsarchive import build_deps_archive
 
         reqs = requirements if deps_requirements is None else list(deps_requirements)
-        archive = build_deps_archive(wheel, reqs, out_dir / "deps" / "pyspark_venv.tar.gz",
-                                     pip_args=pip_args, python=python)
-        found.add(DEPS, archive)
+        built = build_deps_archive(wheel, reqs, out_dir / "deps" / "pyspark_venv.tar.gz",
+                                   pip_args=pip_args, python=python, cache_dir=cache_dir,
+                                   progress=progress)
+        found.add(DEPS, built.path)
     found.write()
     return found
 

@@ -57,6 +57,8 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     if spec.ml is not None:
         return _export_ml(ctx, spec, df, root=root, number=number, versions=versions,
                           outcomes=outcomes, result=result)
+    if spec.partition_by:  # one file per partition value, not one per task and value
+        df = df.repartition(*[f"`{c}`" for c in spec.partition_by])
     writer = df.write.mode("errorifexists").partitionBy(*spec.partition_by)
     if spec.format == "csv":
         writer.option("header", "true").csv(spark_path(location))

@@ -98,7 +98,13 @@ class NativeDeltaTable:
 
     def _save(self, df: DataFrame, mode: str, operation: str, *, partition_by, idempotency_key,
               schema_mode, options: dict | None = None) -> CommitResult:
+        from pyspark.sql import functions as F
+
         data, parts, evolve = self._prepare(df, partition_by, schema_mode)
+        new_table = not self.exists()
+        if parts and new_table and operation == "MERGE":
+            # a new keyed table: one file per partition value, not one per task and value
+            data = data.repartition(*[F.col(f"`{p}`") for p in parts])
         writer = data.write.format("delta").mode(mode)
         for key, value in (options or {}).items():
             writer = writer.option(key, value)
@@ -106,7 +112,7 @@ class NativeDeltaTable:
             writer = writer.option("txnAppId", idempotency_key).option("txnVersion", TXN_VERSION)
         if evolve:
             writer = writer.option("mergeSchema", "true")
-        if parts and not self.exists():
+        if parts and new_table:
             writer = writer.partitionBy(*parts)
         with self.lock.hold(self.uri):
             before = self.version()
@@ -162,7 +168,6 @@ class NativeDeltaTable:
 
         total = count_rejecting_null_keys(df, keys, self.uri)
         batch = dedupe_latest(df, keys, order_by)
-        dedup = total - batch.count()
         ignore = (delete_flag,) if delete_flag and (
             not self.exists() or delete_flag not in self.schema().fieldNames()) else ()
         flag = (F.coalesce(F.col(delete_flag).cast("boolean"), F.lit(False)) if delete_flag
@@ -196,7 +201,8 @@ class NativeDeltaTable:
             after = self.version()
         m = self._last_metrics() if after != before else {}
         changed = sum(int(m.get(f"numTargetRows{k}", 0)) for k in ("Inserted", "Updated", "Deleted"))
-        dedup = total - changed if m else dedup  # in-batch duplicates + stale (older) rows
+        # in-batch duplicates + stale (older) rows; counted again only when nothing committed
+        dedup = total - changed if m else total - batch.count()
         return MergeResult(
             after or 0, after != before,
             rows_written=int(m.get("numTargetRowsInserted", 0)) + int(m.get("numTargetRowsUpdated", 0)),

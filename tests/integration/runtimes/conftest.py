@@ -22,4 +22,5 @@ def artifact_set(tmp_path_factory: pytest.TempPathFactory):
     make_tiny_wheel(links)
     out = tmp_path_factory.mktemp("pkg") / "dist"
     return build_package(REPO_ROOT, out, deps_archive=True, deps_requirements=["tinydep==0.1"],
-                         pip_args=["--no-index", f"--find-links={links}"])
+                         pip_args=["--no-index", f"--find-links={links}"],
+                         cache_dir=tmp_path_factory.mktemp("cache"))

@@ -140,3 +140,42 @@ def test_wheel_in_clean_venv_runs_the_job_entry_point(artifact_set, tiny_project
 
     assert read_delta(str(tiny_project / ".lake" / "raw" / "airports")) \
         .num_rows == 3
+
+
+def test_unchanged_package_reuses_the_cached_deps_archive(tmp_path):
+    """Second build: same requirements + Python -> the archive comes from the cache, no pip."""
+    from runtime_helpers import make_tiny_wheel
+
+    from lakehouse.runtimes.packaging import build_package
+
+    project = tmp_path / "project"  # a frozen copy: the same sources for both builds
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(REPO_ROOT / name, project / name)
+    for name in ("lakehouse", "jobs", "conf"):
+        shutil.copytree(REPO_ROOT / name, project / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    links = tmp_path / "links"
+    links.mkdir()
+    make_tiny_wheel(links)
+    cache, lines = tmp_path / "cache", []
+    kwargs = {"deps_archive": True, "deps_requirements": ["tinydep==0.1"],
+              "pip_args": ["--no-index", f"--find-links={links}"], "cache_dir": cache,
+              "progress": lines.append}
+    first = build_package(project, tmp_path / "dist1", **kwargs)
+    assert any("building the venv" in line for line in lines)
+    assert len(list((cache / "deps").glob("archive-*.tar.gz"))) == 1
+    shutil.rmtree(links)  # pip would now fail: a rebuild cannot succeed
+    lines.clear()
+    second = build_package(project, tmp_path / "dist2", **kwargs)
+    assert any(line.startswith("dependency archive: reused") for line in lines), lines
+    assert not any("building" in line or "installing" in line for line in lines)
+    deps = "deps/pyspark_venv.tar.gz"
+    assert (first.root / deps).read_bytes() == (second.root / deps).read_bytes()
+    with tarfile.open(second.root / deps) as tar:
+        assert any("tinydep" in n for n in tar.getnames())
+    lines.clear()
+    with pytest.raises(Exception, match="dependency archive failed"):  # a new requirement
+        build_package(project, tmp_path / "dist3", **{**kwargs, "deps_requirements":
+                                                          ["tinydep==0.1", "otherdep"]})
+    assert any("cache miss" in line for line in lines)

@@ -140,7 +140,7 @@ def test_replay_moves_fixed_rows_into_curated_exactly_once(project, first_run, s
 
 def test_replay_crash_between_merge_and_quarantine_commit_is_safe(project, first_run, spark,
                                                                   monkeypatch) -> None:
-    from lakehouse.tables.portable import PortableDeltaTable
+    from lakehouse.tables import open_table
 
     def relax(rules):
         for rule in rules["raw_to_curated"]:
@@ -150,17 +150,18 @@ def test_replay_crash_between_merge_and_quarantine_commit_is_safe(project, first
     fixed = _edit_rules(project, "flights", relax)
     base = len(_curated(project))
     q_version = DeltaTable(project.quarantine_uri("flights", "raw_to_curated")).version()
-    real = PortableDeltaTable.overwrite
+    store = type(open_table(spark, project.quarantine_uri("flights", "raw_to_curated")))
+    real = store.overwrite  # the backend the project writes with (native where the JARs load)
 
     def crash(self, *args, **kwargs):
         raise RuntimeError("simulated crash before the quarantine commit")
 
-    monkeypatch.setattr(PortableDeltaTable, "overwrite", crash)
+    monkeypatch.setattr(store, "overwrite", crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
         replay(spark, fixed, "flights")
     assert len(_curated(project)) == base + 1                 # merged ...
     assert DeltaTable(project.quarantine_uri("flights", "raw_to_curated")).version() == q_version
-    monkeypatch.setattr(PortableDeltaTable, "overwrite", real)
+    monkeypatch.setattr(store, "overwrite", real)
     curated_version = DeltaTable(project.table_uri("curated", "flights")).version()
 
     again = replay(spark, fixed, "flights")                   # ... and completed, not re-merged

@@ -1,0 +1,68 @@
+"""lakehouse.runs.schedule: dependencies, bounded concurrency, failures isolated per unit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from lakehouse.runs.schedule import Unit, run_units, workers_from_env
+
+
+def _recorder():
+    log: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    state = {"active": 0, "peak": 0}
+
+    def unit(key: str, after: set[str] | None = None, fail: bool = False, sleep: float = 0.05):
+        def run():
+            with lock:
+                state["active"] += 1
+                state["peak"] = max(state["peak"], state["active"])
+                log.append(("start", key))
+            time.sleep(sleep)
+            with lock:
+                state["active"] -= 1
+                log.append(("end", key))
+            if fail:
+                raise RuntimeError(f"{key} broke")
+            return key.upper()
+        return Unit(key, run, after or set())
+    return unit, log, state
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_dependencies_run_first_and_failures_are_isolated(workers):
+    unit, log, state = _recorder()
+    units = [unit("ingest:a"), unit("ingest:b", fail=True), unit("ingest:c"),
+             unit("curate:a", {"ingest:a"}), unit("curate:b", {"ingest:b"}),
+             unit("curate:c", {"ingest:c", "curate:a"}),
+             unit("export:x", {"curate:a", "curate:b"})]
+    out = run_units(units, workers=workers)
+    assert [o.key for o in out] == [u.key for u in units]
+    by = {o.key: o for o in out}
+    assert by["curate:c"].value == "CURATE:C" and by["curate:a"].error is None
+    assert isinstance(by["ingest:b"].error, RuntimeError)
+    assert by["curate:b"].skipped_by == "ingest:b"
+    assert by["export:x"].skipped_by == "ingest:b"           # transitively not run
+    assert ("start", "curate:b") not in log and ("start", "export:x") not in log
+    ends = [k for e, k in log if e == "end"]
+    starts = [k for e, k in log if e == "start"]
+    assert ends.index("curate:a") < starts.index("curate:c")
+    assert ends.index("ingest:c") < starts.index("curate:c")
+    assert state["peak"] <= workers
+
+
+def test_independent_units_overlap_up_to_the_bound():
+    unit, _, state = _recorder()
+    run_units([unit(f"ingest:{i}", sleep=0.2) for i in range(6)], workers=3)
+    assert state["peak"] == 3
+
+
+def test_workers_from_env(monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_WORKERS", "4")
+    assert workers_from_env() == 4
+    monkeypatch.setenv("LAKEHOUSE_WORKERS", "zero")
+    with pytest.raises(ValueError, match="LAKEHOUSE_WORKERS"):
+        workers_from_env()
