@@ -20,7 +20,7 @@ from lakehouse.testing.project import make_project
 
 pytestmark = [pytest.mark.spark, pytest.mark.aws, pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[1].parent
-ROWS = 200
+ROWS = 300
 
 
 def _stage(summary, dataset: str, stage: str):
@@ -49,7 +49,7 @@ def test_pipeline_with_the_lake_on_s3(s3a_spark, moto_process_endpoint, unique_n
     project = make_project(tmp_path / "project", conf, env="dev")
     assert project.zone_uri("landing") == f"s3://{unique_name}/lake/landing"
 
-    write_nycflights13(project.zone_uri("landing"), months=[1], max_rows_per_file=ROWS)
+    write_nycflights13(project.zone_uri("landing"), months=[1, 2], max_rows_per_file=ROWS)
     summary = run_pipeline(project, stage="all", spark=s3a_spark)
     assert summary.status == "succeeded", summary.render()
     assert summary.balanced
