@@ -44,7 +44,7 @@ browser:
 test: $(STAMP) java-check jars browser .venv-checkov/.installed
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 $(STAMP4): pyproject.toml requirements/spark4.txt
 	@test -x $(VENV4)/bin/python || $(PYTHON4) -m venv $(VENV4)
@@ -57,7 +57,7 @@ $(STAMP4): pyproject.toml requirements/spark4.txt
 test-spark4: $(STAMP4) browser
 	@$(VENV4)/bin/python -m lakehouse.spark.java
 	@$(VENV4)/bin/python -m lakehouse.spark.jars
-	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider --ignore=tests/integration/infra
+	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider --ignore=tests/integration/infra --durations=15
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
