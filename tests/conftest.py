@@ -13,8 +13,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory):
+    from lakehouse.testing.moto_server import FAKE_CREDENTIALS
     from lakehouse.testing.spark import test_session
 
+    # Spark's JVM and Python workers keep the environment they start with: give them dummy
+    # credentials (never a real account from tests), as moto servers started later expect.
+    for key, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
     session = test_session(str(tmp_path_factory.mktemp("warehouse")))
     yield session
     session.stop()

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lakehouse.storage import files
-from lakehouse.storage.arrowfs import arrow_filesystem
+from lakehouse.storage.arrowfs import arrow_filesystem, s3_endpoint, s3_region
 from lakehouse.storage.uri import child_uri, is_local, join_uri, local_path, spark_path
 
 if TYPE_CHECKING:
@@ -50,12 +50,14 @@ def write_parquet(df: DataFrame, location: str, *, sort_by: list[str],
     ordered = spread.sortWithinPartitions(*_order(df, sort_by, parts))
     out = StructType([StructField("path", StringType()), StructField("rows", LongType())])
     root = location.rstrip("/")
-    rows = ordered.mapInArrow(lambda batches: _write_task(batches, root, parts), out).collect()
+    where = {"endpoint": s3_endpoint(), "region": s3_region()}  # the driver's, for the tasks
+    rows = ordered.mapInArrow(lambda batches: _write_task(batches, root, parts, where),
+                              out).collect()
     return sorted(r["path"] for r in rows)
 
 
-def _write_task(batches: Iterator[pa.RecordBatch], root: str,
-                parts: list[str]) -> Iterator[pa.RecordBatch]:
+def _write_task(batches: Iterator[pa.RecordBatch], root: str, parts: list[str],
+                where: dict[str, str | None]) -> Iterator[pa.RecordBatch]:
     """Runs in a Spark task: one Parquet file per partition value, batches in order."""
     import pyarrow as pa
 
@@ -68,7 +70,7 @@ def _write_task(batches: Iterator[pa.RecordBatch], root: str,
             if key != current:
                 if sink is not None:
                     written.append(sink.close(pending))
-                current, pending, sink = key, [], _Sink(root, parts, key, piece.schema)
+                current, pending, sink = key, [], _Sink(root, parts, key, piece.schema, where)
             pending.append(piece)
             if sum(b.num_rows for b in pending) >= ROW_GROUP_ROWS:
                 sink.flush(pending)
@@ -97,7 +99,8 @@ def _by_partition(batch: pa.RecordBatch, parts: list[str]):
 class _Sink:
     """One Parquet file, written through pyarrow's filesystem layer (local or S3)."""
 
-    def __init__(self, root: str, parts: list[str], key: tuple, schema: pa.Schema) -> None:
+    def __init__(self, root: str, parts: list[str], key: tuple, schema: pa.Schema,
+                 where: dict[str, str | None]) -> None:
         from urllib.parse import quote
 
         import pyarrow.parquet as pq
@@ -105,7 +108,7 @@ class _Sink:
         folders = [f"{p}={HIVE_NULL if v is None else quote(str(v), safe='')}"
                    for p, v in zip(parts, key, strict=True)]
         self.rel = "/".join([*folders, "part-00000.parquet"])
-        fs, path = arrow_filesystem(child_uri(root, self.rel))
+        fs, path = arrow_filesystem(child_uri(root, self.rel), **where)
         fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         self.stream = fs.open_output_stream(path)
         self.writer = pq.ParquetWriter(self.stream, schema, **PARQUET_OPTIONS)

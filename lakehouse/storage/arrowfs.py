@@ -23,19 +23,28 @@ def s3_endpoint() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
 
 
-def arrow_filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
-    """``(filesystem, path)`` for a ``file://`` / ``s3://`` URI (path: raw characters)."""
+def s3_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def arrow_filesystem(uri: str, *, endpoint: str | None = None,
+                     region: str | None = None) -> tuple[pafs.FileSystem, str]:
+    """``(filesystem, path)`` for a ``file://`` / ``s3://`` URI (path: raw characters).
+
+    ``endpoint`` / ``region`` default to the environment's; code running in Spark tasks
+    passes the driver's, since an executor's environment was fixed when it started.
+    """
     import pyarrow.fs as pafs
 
     if is_local(uri):
         return pafs.LocalFileSystem(), str(local_path(uri))
     parsed = urlparse(uri)
     kwargs: dict[str, str] = {}
-    endpoint = s3_endpoint()
+    endpoint = endpoint or s3_endpoint()
     if endpoint:
         scheme, host = endpoint.split("://", 1)
         kwargs = {"endpoint_override": host, "scheme": scheme}
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = region or s3_region()
     if region:
         kwargs["region"] = region
     return pafs.S3FileSystem(**kwargs), f"{parsed.netloc}{unquote(parsed.path)}".rstrip("/")
