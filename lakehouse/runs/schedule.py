@@ -28,11 +28,13 @@ DEFAULT_WORKERS = 2
 
 @dataclass
 class Unit:
-    """One piece of work: ``key`` is unique, ``after`` the keys it must wait for."""
+    """One piece of work: ``key`` is unique, ``after`` the keys it needs (it is skipped when
+    one failed), ``follows`` keys it only must not overlap with (it runs whatever they did)."""
 
     key: str
     run: Callable[[], Any]
     after: set[str] = field(default_factory=set)
+    follows: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -82,7 +84,7 @@ def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
         return None
 
     def ready(unit: Unit) -> bool:
-        return all(dep in outcomes for dep in unit.after & known)
+        return all(dep in outcomes for dep in (unit.after | unit.follows) & known)
 
     def call(unit: Unit) -> Any:
         if on_thread_start is not None:
@@ -138,7 +140,8 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
 
     ``curate d`` waits for ``ingest d`` and for the curates of datasets ``d`` references
     (earlier in the plan: :func:`lakehouse.runner.curate_order`); an export waits for the
-    curates of its inputs and for the previous export (exports share temp view names).
+    curates of its inputs, and runs after the previous export (they share temp view names)
+    without depending on it: a failed export does not keep the next one from running.
     Stage results in ``summary`` are put back in plan order. Returns one outcome per unit
     (failures and units skipped because a dependency failed); the runner decides what they mean.
     """
@@ -159,12 +162,14 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
         elif stage == "export":
             after = {k for k in keys if k.startswith(("curate:", "ingest:"))
                      and k.split(":", 1)[1] in set(getattr(item, "inputs", []) or [])}
+        follows: set[str] = set()
+        if stage == "export":
             if last_export:
-                after.add(last_export)
+                follows.add(last_export)
             last_export = key
         keys.append(key)
         units.append(Unit(key, (lambda f=func, i=item: timed(f, i, {} if profiled else None)),
-                          after))
+                          after, follows))
 
     def pool(key: str) -> None:  # a FAIR pool per dataset (ignored in FIFO mode)
         ctx.spark.sparkContext.setLocalProperty("spark.scheduler.pool",

@@ -66,3 +66,22 @@ def test_workers_from_env(monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_WORKERS", "zero")
     with pytest.raises(ValueError, match="LAKEHOUSE_WORKERS"):
         workers_from_env()
+
+
+def test_following_a_failed_unit_still_runs_but_needing_it_does_not():
+    from lakehouse.runs.schedule import Unit, run_units
+
+    ran: list[str] = []
+
+    def boom():
+        ran.append("a")
+        raise RuntimeError("a failed")
+
+    units = [Unit("a", boom), Unit("b", lambda: ran.append("b"), follows={"a"}),
+             Unit("c", lambda: ran.append("c"), after={"a"})]
+    for workers in (1, 2):
+        ran.clear()
+        outcomes = {o.key: o for o in run_units(units, workers=workers)}
+        assert ran == ["a", "b"]
+        assert outcomes["a"].error is not None and outcomes["b"].error is None
+        assert outcomes["c"].skipped_by == "a"
