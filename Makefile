@@ -53,11 +53,12 @@ $(STAMP4): pyproject.toml requirements/spark4.txt
 	$(VENV4)/bin/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP4)
 
-# Spark 4.1 + Delta 4.2 (Glue 6.0): the Spark and integration tests in their own venv.
+# Spark 4.1 + Delta 4.2 (Glue 6.0) in their own venv: every test that runs Spark (unit,
+# spark and the integration tests that run the pipeline); the rest does not touch Spark.
 test-spark4: $(STAMP4) browser
 	@$(VENV4)/bin/python -m lakehouse.spark.java
 	@$(VENV4)/bin/python -m lakehouse.spark.jars
-	$(VENV4)/bin/python -m pytest -m "spark or integration" -p no:cacheprovider --ignore=tests/integration/infra --durations=15
+	$(VENV4)/bin/python -m pytest -m spark -p no:cacheprovider --durations=15
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
