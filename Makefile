@@ -53,7 +53,7 @@ $(STAMP4): pyproject.toml requirements/spark4.txt
 	$(VENV4)/bin/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP4)
 
-# Spark 4.1 + Delta 4.2 (Glue 6.0) in their own venv: every test that runs Spark (unit,
+# Spark 4.1 + Delta 4.2 (Glue 6.0) in their own venv: every test that runs Spark (the
 # spark and the integration tests that run the pipeline); the rest does not touch Spark.
 test-spark4: $(STAMP4) browser
 	@$(VENV4)/bin/python -m lakehouse.spark.java
