@@ -21,13 +21,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, spark):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import churn_ml, generate_customers, write_landing, write_project
-
     from lakehouse.config import load_project
+    from tests.spark.ml.churn import churn_ml, generate_customers, write_landing, write_project
 
     root = tmp_path_factory.mktemp("churn")
     conf = write_project(root, churn_ml())
