@@ -122,14 +122,7 @@ def _step(tp: object, part: str) -> object | None:
     if origin is dict and len(args) == 2:
         return args[1]
     # discriminated unions: pydantic puts the tag name into loc (e.g. 'not_null')
-    if args:
-        for arg in args:
-            arg = _unwrap(arg)
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                tag = arg.model_fields.get("rule")
-                if tag is not None and part in typing.get_args(tag.annotation):
-                    return arg
-    return None
+    return _tag_model(tp, part) if args else None
 
 
 def _unwrap(tp: object) -> object:
