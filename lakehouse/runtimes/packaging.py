@@ -119,7 +119,7 @@ def build_wheel(project_dir: Path, out_dir: Path) -> Path:
         if done.returncode != 0:
             raise RuntimeSubmissionError(
                 f"building the wheel failed (exit {done.returncode}):\n{_tail(done.stderr)}",
-                hint="pip needs setuptools>=68 and wheel from your package index to build")
+                hint="pip needs setuptools>=77 and wheel from your package index to build")
     wheels = sorted(out_dir.glob("*.whl"))
     if len(wheels) != 1:
         raise RuntimeSubmissionError(f"expected one wheel in {out_dir}, found {len(wheels)}")

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 S3A = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+# The AWS SDK's system-property credential providers: v1 for hadoop-aws 3.3 (Spark 3.5),
+# v2 for hadoop-aws 3.4 (Spark 4).
+SYSTEM_PROPERTIES_PROVIDER = {
+    3: "com.amazonaws.auth.SystemPropertiesCredentialsProvider",
+    4: "software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider",
+}
 
 
 def s3a_conf(endpoint: str | None = None, region: str | None = None) -> dict[str, str]:
@@ -52,19 +58,30 @@ def configure_s3a(spark: SparkSession, endpoint: str | None = None,
                   region: str | None = None, *, credentials_from_env: bool = False) -> None:
     """Apply :func:`s3a_conf` to a running session (buckets opened afterwards use it).
 
-    A JVM reads its environment once, at start: ``credentials_from_env`` copies the AWS
-    credentials this Python process has *now* into the session's in-memory Hadoop settings
-    (tests that start a moto server after Spark). Nothing is written anywhere.
+    A JVM reads its environment once, at start: ``credentials_from_env`` hands the AWS
+    credentials this Python process has *now* to the running JVM (tests that start a moto
+    server after Spark). They go into the JVM's system properties (``aws.accessKeyId``,
+    ``aws.secretKey``, ``aws.sessionToken``), read on every request by the AWS SDK's
+    ``SystemPropertiesCredentialsProvider``. Nothing is written anywhere.
+
+    Not S3A's ``TemporaryAWSCredentialsProvider``: in hadoop-aws 3.3.4 its lazy
+    initialisation is not thread-safe. When several threads make the first requests of a
+    new bucket's filesystem at once (Spark globs a list of paths in parallel), the losers
+    see "has no credentials" (reproduced: 2 reads in 10 on fresh buckets).
     """
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
     conf = s3a_conf(endpoint, region)
     if credentials_from_env and os.environ.get("AWS_ACCESS_KEY_ID"):
-        conf["fs.s3a.access.key"] = os.environ["AWS_ACCESS_KEY_ID"]
-        conf["fs.s3a.secret.key"] = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
-        provider = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        system = spark.sparkContext._jvm.java.lang.System  # type: ignore[union-attr]
+        system.setProperty("aws.accessKeyId", os.environ["AWS_ACCESS_KEY_ID"])
+        secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        system.setProperty("aws.secretKey", secret)        # SDK v1's name
+        system.setProperty("aws.secretAccessKey", secret)  # SDK v2's name
         if os.environ.get("AWS_SESSION_TOKEN"):
-            conf["fs.s3a.session.token"] = os.environ["AWS_SESSION_TOKEN"]
-            provider = "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
-        conf["fs.s3a.aws.credentials.provider"] = provider
+            system.setProperty("aws.sessionToken", os.environ["AWS_SESSION_TOKEN"])
+        else:
+            system.clearProperty("aws.sessionToken")
+        major = min(int(spark.version.split(".")[0]), 4)
+        conf["fs.s3a.aws.credentials.provider"] = SYSTEM_PROPERTIES_PROVIDER[major]
     for key, value in conf.items():
         hadoop.set(key, value)

@@ -30,15 +30,8 @@ def _stage(summary, dataset: str, stage: str):
 @pytest.mark.parametrize("backend", ["native", "portable"])
 def test_pipeline_with_the_lake_on_s3(s3a_spark, moto_process_endpoint, unique_name, tmp_path,
                                       monkeypatch, backend):
-    from lakehouse.spark.s3 import configure_s3a
-    from lakehouse.testing.moto_server import FAKE_CREDENTIALS
-
     endpoint = moto_process_endpoint
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    for key, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    # once more, right before use: a full-suite run once saw S3A without these credentials
-    configure_s3a(s3a_spark, endpoint, credentials_from_env=True)
     monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", unique_name)
     s3 = boto3.client("s3", endpoint_url=endpoint)
     s3.create_bucket(Bucket=unique_name)
