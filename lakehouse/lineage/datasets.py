@@ -3,7 +3,8 @@
 Schemas come from what the run already knows: the dataset contract (curated), the source
 names (raw, all strings for CSV) and the export manifest's columns, so emitting lineage never
 reads a table. Column lineage for curate (curated column <- raw source column) comes from the
-contract; for exports it would need Spark's analyzed plan and is not emitted.
+contract; for exports, from Spark's analyzed plan, recorded by the export stage
+(:mod:`lakehouse.lineage.plan_columns`), with each input field's transformation subtype.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _input(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int 
 
 
 def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int | None = None,
-            lineage: dict[str, list[tuple[str, str, str]]] | None = None):
+            lineage: dict[str, list[tuple[str, ...]]] | None = None):
     from openlineage.client.event_v2 import OutputDataset
     from openlineage.client.facet_v2 import column_lineage_dataset as cl
     from openlineage.client.facet_v2 import output_statistics_output_dataset as stats
@@ -50,13 +51,33 @@ def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int
     facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
     if lineage:
         facets["columnLineage"] = cl.ColumnLineageDatasetFacet(fields={
-            out: cl.Fields(inputFields=[cl.InputField(namespace=ns, name=n, field=f)
-                                        for ns, n, f in sources])
+            out: cl.Fields(inputFields=[_input_field(*source) for source in sources])
             for out, sources in lineage.items()})
     output_facets: dict[str, Any] = {}
     if rows is not None:
         output_facets["outputStatistics"] = stats.OutputStatisticsOutputDatasetFacet(rowCount=rows)
     return OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets=output_facets)
+
+
+def _input_field(namespace: str, name: str, field: str, subtype: str | None = None):
+    """A column-lineage input field; ``subtype`` (IDENTITY, TRANSFORMATION, AGGREGATION) is a
+    DIRECT transformation of the spec's ColumnLineageDatasetFacet 1-2-0."""
+    from openlineage.client.facet_v2 import column_lineage_dataset as cl
+
+    transformations = [cl.Transformation(type="DIRECT", subtype=subtype)] if subtype else None
+    return cl.InputField(namespace=namespace, name=name, field=field,
+                         **({"transformations": transformations} if transformations else {}))
+
+
+def _export_lineage(project: Project, inputs: list[str],
+                    recorded: dict[str, list[list[str]]] | None) -> dict[str, list[tuple[str, ...]]]:
+    """The export stage's recorded plan lineage, with each input view as its curated table."""
+    from lakehouse.lineage.emitter import dataset_name
+
+    names = {n: dataset_name(project.table_uri("curated", n)) for n in inputs}
+    return {column: [(*names[view], field, subtype) for view, field, subtype in sources
+                     if view in names]
+            for column, sources in (recorded or {}).items()}
 
 
 def stage_datasets(project: Project, stage: str, name: str,
@@ -70,8 +91,10 @@ def stage_datasets(project: Project, stage: str, name: str,
         columns = [tuple(c) for c in (result.details.get("columns") or [])] if done else None
         inputs = [_input(project.table_uri("curated", n), columns=_contract_columns(project, n))
                   for n in export.inputs]
+        lineage = _export_lineage(project, export.inputs,
+                                  result.details.get("column_lineage")) if done else None
         outputs = [_output(project.table_uri("exportable", name), columns=columns,
-                           rows=result.rows_written if done else None)]
+                           rows=result.rows_written if done else None, lineage=lineage)]
         return inputs, outputs
     dataset = project.datasets[name]
     raw_uri = project.table_uri("raw", name)

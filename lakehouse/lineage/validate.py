@@ -50,6 +50,11 @@ def _run_facets(facets: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _input_field(cl, data: dict[str, Any]):
+    transformations = [cl.Transformation(**t) for t in data.get("transformations") or []]
+    return cl.InputField(**{**data, **({"transformations": transformations} if transformations else {})})
+
+
 def _dataset_facets(facets: dict[str, Any]) -> dict[str, Any]:
     from openlineage.client.facet_v2 import column_lineage_dataset as cl
     from openlineage.client.facet_v2 import schema_dataset
@@ -61,7 +66,7 @@ def _dataset_facets(facets: dict[str, Any]) -> dict[str, Any]:
                 schema_dataset.SchemaDatasetFacetFields(**f) for f in data["fields"]])
         elif name == "columnLineage":
             out[name] = _facet(cl.ColumnLineageDatasetFacet, data, fields={
-                k: cl.Fields(inputFields=[cl.InputField(**i) for i in v["inputFields"]],
+                k: cl.Fields(inputFields=[_input_field(cl, i) for i in v["inputFields"]],
                              **{x: y for x, y in v.items() if x != "inputFields"})
                 for k, v in data["fields"].items()},
                 **({"dataset": [cl.InputField(**i) for i in data["dataset"]]} if "dataset" in data else {}))

@@ -85,7 +85,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     from lakehouse.stages.curate import gate_summary
 
     result.details = {"location": location, "partitions": len(partitions),
-                      "columns": manifest["columns"],
+                      "columns": manifest["columns"], "column_lineage": _column_lineage(df),
                       "gates": [gate_summary(o) for o in outcomes.values()]}
     result.status = "succeeded"
     return result
@@ -120,6 +120,20 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
                       "files": len(built.files)}
     result.status = "succeeded"
     return result
+
+
+def _column_lineage(df) -> dict[str, list[list[str]]] | None:
+    """Output column -> [[input, column, subtype], ...] from Spark's analyzed plan (for the
+    OpenLineage column-lineage facet); None, with a warning, where the plan cannot be read."""
+    from lakehouse.lineage.plan_columns import column_lineage
+    from lakehouse.spark.plan import analyzed_plan
+
+    try:
+        return {column: [list(source) for source in sources]
+                for column, sources in column_lineage(*analyzed_plan(df)).items()}
+    except Exception as exc:  # lineage is informative: it never fails an export
+        log.warning("export: no column lineage (%s: %s)", type(exc).__name__, exc)
+        return None
 
 
 def read_manifest(root: str) -> dict | None:

@@ -102,6 +102,31 @@ def test_export_reads_with_pyarrow(project, first_run) -> None:
         .table_versions["curated"]
 
 
+def test_lineage_events_validate_against_the_spec_with_export_column_lineage(project,
+                                                                           first_run) -> None:
+    from lakehouse.lineage.emitter import dataset_name
+    from lakehouse.lineage.spec_schema import validate_event
+    from lakehouse.lineage.validate import parse_event, read_events
+
+    events = read_events(local_path(project.runs_uri) / "lineage" / f"{first_run.run_id}.jsonl")
+    for event in events:
+        validate_event(event)  # the OpenLineage JSON Schemas (core and every facet)
+        parse_event(event)     # and the client's models
+    done = next(e for e in events
+                if e["job"]["name"] == "export.flights_enriched" and e["eventType"] == "COMPLETE")
+    fields = done["outputs"][0]["facets"]["columnLineage"]["fields"]
+
+    def sources(column):
+        return {(i["name"], i["field"], i["transformations"][0]["subtype"])
+                for i in fields[column]["inputFields"]}
+
+    curated = {n: dataset_name(project.table_uri("curated", n))[1] for n in ("flights", "planes")}
+    assert sources("plane_year") == {(curated["planes"], "year", "IDENTITY")}
+    assert sources("cancelled") == {(curated["flights"], "dep_time", "TRANSFORMATION")}
+    assert sources("carrier") == {(curated["flights"], "carrier", "IDENTITY")}
+    assert set(fields) == {f["name"] for f in done["outputs"][0]["facets"]["schema"]["fields"]}
+
+
 def test_second_run_finds_nothing_new(project, first_run, spark) -> None:
     before = {d: DeltaTable(project.table_uri("curated", d)).version() for d in project.datasets}
     again = run_pipeline(project, stage="all", spark=spark)

@@ -211,12 +211,14 @@ def test_browser_check_catches_a_page_that_cannot_load_its_charts(demo, browser,
 
 
 def test_lineage_events_pair_up_and_validate(demo) -> None:
+    from lakehouse.lineage.spec_schema import validate_event
     from lakehouse.lineage.validate import parse_event, read_events
 
     path = local_path(demo.project.runs_uri) / "lineage" / f"{demo.second.run_id}.jsonl"
     events = read_events(path)
     for event in events:
-        parse_event(event)  # the client's spec models: required fields, UUIDs, facet shapes
+        validate_event(event)  # the OpenLineage JSON Schemas
+        parse_event(event)     # the client's spec models: required fields, UUIDs, facet shapes
     jobs = [(e["job"]["name"], e["eventType"]) for e in events]
     assert jobs[0] == ("pipeline", "START") and jobs[-1] == ("pipeline", "COMPLETE")
     stages = {f"{s.stage}.{s.dataset}" for s in demo.second.stages}
