@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -146,3 +147,25 @@ def test_the_same_fitted_values_are_applied_to_every_split(exported) -> None:
         assert np.allclose(out["age"], (raw - mean) / std, rtol=1e-12)
         unknown = ~curated.loc[out.index, "region"].isin(steps["encode", "region"]["labels"])
         assert (out["region__unknown"] == unknown.astype(float)).all()
+
+
+def test_summary_page_opens_offline_in_a_headless_browser(exported) -> None:
+    """The page is self-contained (plotly.js inlined): no CDN, no console error, and the
+    split sizes it draws are the manifest's."""
+    from lakehouse.testing.browser import chromium_path, load_page
+
+    _, _, location, manifest, _ = exported
+    page = location / "_summary.html"
+    assert not re.search(r"<script[^>]*\bsrc=", page.read_text(), re.IGNORECASE)  # nothing fetched
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (`make test` installs Debian's chromium when apt works)")
+    result = load_page(page.as_uri(), ready="document.querySelectorAll('.main-svg').length >= 2",
+                       evaluate="""({
+        bars: Array.from(document.querySelectorAll('#chart-0 .point path')).length,
+        splits: document.getElementById('chart-0').data[0].x,
+        sizes: document.getElementById('chart-0').data[0].y,
+        failed: document.getElementById('failed-checks').innerText})""")
+    assert result.errors == []
+    assert dict(zip(result.value["splits"], result.value["sizes"], strict=True)) \
+        == manifest["split_counts"]
+    assert result.value["bars"] == len(manifest["split_counts"])
