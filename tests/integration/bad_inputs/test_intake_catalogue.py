@@ -32,6 +32,7 @@ class Catalogue:
     curate: RunSummary       # dataset "rows", stage curate
     rerun: RunSummary        # dataset "changing" once its producer has finished
     landing: dict[str, bytes]
+    before_rerun: dict[str, tuple]   # dataset -> (raw version, quarantine version, bookmark)
 
     def stage(self, dataset: str, stage: str = "ingest", run: RunSummary | None = None):
         run = run or (self.curate if stage == "curate" else self.ingest)
@@ -65,8 +66,12 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, spark) -> Catalogue:
         patch.setattr(ingest_module, "read_landing", producer_still_writing)
         first = run_pipeline(project, stage="ingest", spark=spark, raise_errors=False)
     curate = run_pipeline(project, datasets=["rows"], stage="curate", spark=spark)
-    rerun = run_pipeline(project, datasets=["changing"], stage="ingest", spark=spark)
-    return Catalogue(project, first, curate, rerun, landing)
+    cat = Catalogue(project, first, curate, first, landing, {})
+    cat.before_rerun = {name: (_version(project.table_uri("raw", name)),
+                               _version(project.quarantine_uri(name, "landing_to_raw")),
+                               _bookmark(cat, name)) for name in project.datasets}
+    cat.rerun = run_pipeline(project, datasets=["changing"], stage="ingest", spark=spark)
+    return cat
 
 
 def _bookmark(cat: Catalogue, dataset: str) -> dict:
@@ -125,10 +130,9 @@ def test_refused_file_names_itself_and_writes_nothing(catalogue: Catalogue, data
     assert "\n  hint: " in error and hint in error.split("\ningest ", 1)[0]
     # nothing written, nothing recorded: every line is still in landing for the next run
     assert (stage.rows_read, stage.rows_written, stage.rows_quarantined) == (0, 0, 0)
-    assert _version(catalogue.project.table_uri("raw", dataset)) is None
-    assert _version(catalogue.project.quarantine_uri(dataset, "landing_to_raw")) is None
-    assert _bookmark(catalogue, dataset) == {**_bookmark(catalogue, dataset), "ingested": {},
-                                             "pending": None}
+    raw_version, quarantine_version, bookmark = catalogue.before_rerun[dataset]
+    assert (raw_version, quarantine_version) == (None, None)
+    assert (bookmark["ingested"], bookmark["pending"]) == ({}, None)
     for rel in (r for r in catalogue.landing if r.startswith(f"{dataset}/")):
         assert (local_path(catalogue.project.zone_uri("landing")) / rel).exists()
 
