@@ -52,7 +52,7 @@ def test_encoding_head_and_first_bad_line() -> None:
     integrity.check_head("u.csv", codecs.BOM_UTF16_LE + b"a", "UTF-16")   # declared: fine
     integrity.check_head("u.csv", codecs.BOM_UTF8 + b"id", None)           # UTF-8 BOM: fine
     assert integrity.first_bad_line("a\nb\ncaf\xe9\n".encode("latin-1")) == (3, 0xE9)
-    assert integrity.first_bad_line("ok\n".encode()) is None
+    assert integrity.first_bad_line(b"ok\n") is None
 
 
 def test_changed_and_deleted_files() -> None:
