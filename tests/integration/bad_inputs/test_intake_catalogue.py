@@ -223,7 +223,7 @@ ROW_OUTCOMES = {
     "type_change": "type_castable:amount",
     "null_key": "not_null:id",
     "crlf_1": "curated", "crlf_2": "curated",
-    "bom_é": "curated",
+    "bom": "curated",
     "new_column": "curated",
     "unsafe_names": "curated",
 }
