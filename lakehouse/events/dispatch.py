@@ -99,6 +99,9 @@ class LocalDispatcher:
 
     def _copy(self, obj: dict[str, Any]) -> None:
         target = self.landing / obj["relative_key"]
+        if not target.resolve().is_relative_to(self.landing.resolve()):
+            raise EventError(f"refused s3://{obj['bucket']}/{obj['key']}: its key resolves "
+                             f"outside the landing zone {self.landing}")
         target.parent.mkdir(parents=True, exist_ok=True)
         extra = {"VersionId": obj["version_id"]} if obj.get("version_id") else {}
         tmp: str | None = None

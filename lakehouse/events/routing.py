@@ -70,6 +70,9 @@ class Router:
             if not key.startswith(self.prefix + "/"):
                 return Route(None, key, f"key is outside the landing prefix {self.root}/")
             key = key[len(self.prefix) + 1:]
+        if ".." in key.split("/"):
+            return Route(None, key, f"landing key {key!r} has a '..' segment: refused, it would "
+                                    "resolve outside the landing zone")
         if key.endswith("/"):  # a console "folder"; empty *files* are routed: ingest records them
             return Route(None, key, "folder marker (key ends with '/'): nothing to ingest",
                          skipped=True)

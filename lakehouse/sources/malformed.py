@@ -53,6 +53,9 @@ def json_problem(record: str) -> Problem:
         json.loads(record)
     except ValueError as exc:
         return Problem("malformed:invalid_json", f"not valid JSON ({exc})")
+    except RecursionError:
+        return Problem("malformed:too_deep", "JSON nested too deeply to parse "
+                                             "(over Spark's limit of 1000 levels)")
     return Problem("malformed:invalid_json", "not a JSON object (an array needs multiLine: true)")
 
 

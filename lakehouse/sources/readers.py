@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.config.models import DatasetConfig
 from lakehouse.errors import SourceError
+from lakehouse.sources.integrity import check_head
 from lakehouse.sources.landing import LandingFile
 from lakehouse.sources.malformed import CORRUPT_COLUMN
 from lakehouse.sources.naming import safe_column_names
@@ -44,15 +45,17 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
     elif fmt == "json":
         options = {**_str_options(dataset.source.options), "mode": "PERMISSIVE",
                    "columnNameOfCorruptRecord": CORRUPT_COLUMN}
-        df = spark.read.options(**options).json([spark_path(f.uri) for f in batch])
+        df = spark.read.options(**options).json([file_path(f.uri) for f in batch])
         names = [c for c in df.columns if c != CORRUPT_COLUMN]
-        safe = dict(zip(names, safe_column_names(names), strict=True))
-        df = df.select(*[F.col(f"`{c}`").alias(safe.get(c, c)) for c in df.columns])
+        safe = iter(safe_column_names(names))
+        # renamed by position: keys differing only in case ("Name", "name") are ambiguous
+        # by name under Spark's case-insensitive resolution
+        df = df.toDF(*[c if c == CORRUPT_COLUMN else next(safe) for c in df.columns])
         if CORRUPT_COLUMN not in df.columns:
             df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
     else:
         reader = spark.read.options(**_str_options(dataset.source.options))
-        df = reader.parquet(*[spark_path(f.uri) for f in batch])
+        df = reader.parquet(*[file_path(f.uri) for f in batch])
         df = df.toDF(*safe_column_names(df.columns))
         df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
     source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != CORRUPT_COLUMN]
@@ -64,6 +67,21 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
         .withColumn("_ingested_at", F.current_timestamp())
         .withColumn("_record_hash", F.sha2(hash_input, 256))
     )
+
+
+def file_path(uri: str) -> str:
+    """The path Spark reads for one landing file: glob characters (``[]{}*?``) in a file
+    name are escaped, so ``x[1].csv`` is that file, not a pattern."""
+    path = spark_path(uri)
+    for char in "\\[]{}*?":
+        path = path.replace(char, "\\" + char)
+    return path
+
+
+def encoding_of(dataset: DatasetConfig) -> str:
+    """The text encoding of the dataset's files (``source.options.encoding``, else UTF-8)."""
+    options = {k.lower(): v for k, v in dataset.source.options.items()}
+    return str(options.get("encoding") or options.get("charset") or "utf-8")
 
 
 def _str_options(options: dict) -> dict[str, str]:
@@ -86,9 +104,10 @@ def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFi
     options = csv_options(dataset)
     by_header: dict[tuple[str, ...], list[str]] = {}
     for item in batch:
-        header = tuple(_csv_header(item, options.get("sep", options.get("delimiter", ","))))
+        header = tuple(_csv_header(item, options.get("sep", options.get("delimiter", ",")),
+                                   encoding_of(dataset)))
         headers[item.rel_path] = list(header)
-        by_header.setdefault(header, []).append(spark_path(item.uri))
+        by_header.setdefault(header, []).append(file_path(item.uri))
     frames = []
     for header, uris in by_header.items():
         names = safe_column_names(list(header))
@@ -100,7 +119,7 @@ def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFi
     return df
 
 
-def _csv_header(item: LandingFile, sep: str) -> list[str]:
+def _csv_header(item: LandingFile, sep: str, encoding: str) -> list[str]:
     import csv
 
     raw = files.read_bytes(item.uri) if item.size < 1 << 20 else _head(item.uri)
@@ -109,7 +128,8 @@ def _csv_header(item: LandingFile, sep: str) -> list[str]:
             raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, 1 << 16)
         except zlib.error as exc:
             raise SourceError(f"{item.rel_path}: not a readable gzip file ({exc})") from exc
-    text = raw[: 1 << 16].decode("utf-8-sig", errors="replace")
+    check_head(item.rel_path, raw, encoding)
+    text = raw[: 1 << 16].decode(_python_codec(encoding), errors="replace")
     first = next(csv.reader(io.StringIO(text), delimiter=sep), None)
     if not first or not any(c.strip() for c in first):
         raise SourceError(f"{item.rel_path}: empty file or missing header line",
@@ -127,11 +147,25 @@ def _head(uri: str, size: int = 1 << 16) -> bytes:
     return files.read_bytes(uri)[:size]
 
 
-def landing_text(item: LandingFile) -> str:
-    """The whole file as text (gzip decompressed), to locate malformed records by line."""
+def landing_bytes(item: LandingFile) -> bytes:
+    """The whole file (gzip decompressed)."""
     import gzip
 
     raw = files.read_bytes(item.uri)
-    if item.rel_path.endswith(".gz"):
-        raw = gzip.decompress(raw)
-    return raw.decode("utf-8-sig", errors="replace")
+    return gzip.decompress(raw) if item.rel_path.endswith(".gz") else raw
+
+
+def landing_text(item: LandingFile, encoding: str = "utf-8") -> str:
+    """The whole file as text (gzip decompressed), to locate malformed records by line."""
+    return landing_bytes(item).decode(_python_codec(encoding), errors="replace")
+
+
+def _python_codec(encoding: str) -> str:
+    """Python's codec for a Spark encoding name; UTF-8 drops a byte-order mark."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return "utf-8-sig"
+    return "utf-8-sig" if name == "utf-8" else name

@@ -62,7 +62,7 @@ def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
         typed.append(value.alias(spec.name))
         present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
         errors.append(F.when(present & value.isNull(), F.lit(f"type_castable:{spec.name}")))
-        if not spec.nullable:
+        if _required(dataset, spec):
             errors.append(F.when(~present, F.lit(f"not_null:{spec.name}")))
     meta = [F.col(c) for c in METADATA_COLUMNS if c in df.columns]
     raw_struct = F.struct(*[F.col(f"`{c}`") for c in source_cols]).alias(RAW_STRUCT)
@@ -83,7 +83,13 @@ def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
 def conform_rule_names(dataset: DatasetConfig) -> list[str]:
     """Every built-in rule name :func:`conform` can report for ``dataset``."""
     names = [f"type_castable:{c.name}" for c in dataset.columns if not c.expr]
-    return names + [f"not_null:{c.name}" for c in dataset.columns if not c.nullable]
+    return names + [f"not_null:{c.name}" for c in dataset.columns if _required(dataset, c)]
+
+
+def _required(dataset: DatasetConfig, spec: ColumnSpec) -> bool:
+    """A value must be present: declared ``nullable: false``, or part of the primary key (a row
+    without its key cannot be merged, so it is quarantined rather than failing the merge)."""
+    return not spec.nullable or spec.name in dataset.primary_key
 
 
 def meta_fields(df: DataFrame) -> list:
@@ -125,6 +131,13 @@ def cast_column(spec: ColumnSpec, source_sql: str | None = None) -> Column:
         # "517.0" (an integer written as a float) is accepted; "5.5" is not
         dec = f"try_cast({name} AS decimal(38,6))"
         return F.expr(f"CASE WHEN {dec} = floor({dec}) THEN try_cast({dec} AS {spec.type}) END")
+    if spec.type in ("float", "double"):
+        # "1e400" parses as Infinity: an overflow, unless the source says infinity itself
+        value = f"try_cast({name} AS {spec.type})"
+        spelled = f"lower(trim({name})) IN ('inf', '+inf', '-inf', 'infinity', '+infinity', " \
+                  "'-infinity')"
+        return F.expr(f"CASE WHEN abs({value}) = double('Infinity') AND NOT {spelled} THEN NULL "
+                      f"ELSE {value} END")
     return F.expr(f"try_cast({name} AS {spec.type})")
 
 

@@ -21,6 +21,7 @@ from lakehouse.runs.summary import StageResult
 from lakehouse.sources.landing import LandingFile, list_landing_files, new_files
 from lakehouse.sources.malformed import CORRUPT_COLUMN, INGEST_GATE
 from lakehouse.sources.readers import read_landing
+from lakehouse.stages import ingest_checks as checks
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
 
@@ -120,17 +121,31 @@ def _ingest_files(ctx: StageContext, dataset: DatasetConfig, readable: list[Land
     project = ctx.project
     raw_uri = project.table_uri("raw", dataset.name)
     headers: dict[str, list[str]] = {}
-    df = read_landing(ctx.spark, dataset, readable, run_id=ctx.run_id, headers=headers)
+    try:
+        checks.check_files(dataset, readable)
+        df = read_landing(ctx.spark, dataset, readable, run_id=ctx.run_id, headers=headers)
+        checks.check_headers(dataset, headers)
+    except Exception as exc:
+        _abandon(ctx, dataset.name)
+        checks.reraise(exc, readable)
     df = df.withColumn(RAW_PARTITION, F.to_date("_ingested_at"))
     # Spark refuses to filter a file scan on the corrupt-record column alone; persisting also
     # lets the count, the raw append and the quarantine share one read of the files
     df = df.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        per_file = df.groupBy("_source_file").agg(
-            F.count(F.lit(1)).alias("rows"),
-            F.sum(F.col(CORRUPT_COLUMN).isNotNull().cast("int")).alias("malformed"),
-        ).collect()
-        by_path = _match_files(readable, [r["_source_file"] for r in per_file])
+        try:
+            per_file = df.groupBy("_source_file").agg(
+                F.count(F.lit(1)).alias("rows"),
+                F.sum(F.col(CORRUPT_COLUMN).isNotNull().cast("int")).alias("malformed"),
+                F.sum(checks.undecodable(dataset, df).cast("int")).alias("undecodable"),
+            ).collect()
+            by_path = _match_files(readable, [r["_source_file"] for r in per_file])
+            checks.check_decoded(dataset, readable, {by_path[r["_source_file"]]: r["undecodable"]
+                                                     for r in per_file})
+            checks.check_unchanged(ctx.project, dataset, readable)
+        except Exception as exc:
+            _abandon(ctx, dataset.name)
+            checks.reraise(exc, readable)
         for row in per_file:
             rel = by_path[row["_source_file"]]
             intake.rows[rel] = intake.rows.get(rel, 0) + int(row["rows"])
@@ -185,7 +200,7 @@ def _malformed_rows(ctx: StageContext, dataset: DatasetConfig, df: DataFrame,
     from pyspark.sql import functions as F
 
     from lakehouse.sources.malformed import csv_problem, json_problem, locate_lines
-    from lakehouse.sources.readers import csv_options, landing_text
+    from lakehouse.sources.readers import csv_options, encoding_of, landing_text
 
     if intake.malformed_total > MAX_MALFORMED:
         worst = max(intake.malformed, key=intake.malformed.get)
@@ -209,7 +224,7 @@ def _malformed_rows(ctx: StageContext, dataset: DatasetConfig, df: DataFrame,
     now = datetime.now(UTC).replace(tzinfo=None)
     out = []
     for rel, records in sorted(by_file.items()):
-        lines = locate_lines(landing_text(items[rel]), records)
+        lines = locate_lines(landing_text(items[rel], encoding_of(dataset)), records)
         for record, line in sorted(zip(records, lines, strict=True),
                                    key=lambda p: (p[1] is None, p[1] or 0)):
             problem = (csv_problem(record, len(headers[rel]), sep=sep, quote=quote)
