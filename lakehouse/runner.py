@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
 from lakehouse.errors import QualityGateError
+from lakehouse.faults import fault_point, fault_scope
 from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
 from lakehouse.storage import files
@@ -154,8 +155,11 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
     start = time.monotonic()
     group = job_group(ctx.run_id, func.__name__, name)
     try:
-        with stage_jobs(ctx.spark, group, f"{func.__name__} {name}", profile):
+        with fault_scope(func.__name__), stage_jobs(ctx.spark, group, f"{func.__name__} {name}",
+                                                    profile):
+            fault_point("start", name)
             result = func(ctx, item)
+            fault_point("end", name)
     except Exception as exc:
         status = "blocked" if isinstance(exc, QualityGateError) else "failed"
         failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],

@@ -40,7 +40,8 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         result.status, result.message = "skipped", f"raw@{upto} already curated"
         return result
     log.info("curate %s: raw versions (%s, %s]", dataset.name, since, upto)
-    conformed = conform(raw.read_appended(since_version=since), dataset)
+    # the range is fixed here: rows appended while curate runs are the next run's
+    conformed = conform(raw.read_appended(since_version=since, until_version=upto), dataset)
     conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         split = _split(ctx, dataset, conformed)

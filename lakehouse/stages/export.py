@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from lakehouse.config.models import ExportConfig
+from lakehouse.faults import fault_point
 from lakehouse.runs.summary import StageResult
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
@@ -54,6 +55,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
+    # a run that died before flipping the manifest left this folder behind; no reader was
+    # ever pointed at it, so it is replaced
+    files.delete_tree(location)
     if spec.ml is not None:
         return _export_ml(ctx, spec, df, root=root, number=number, versions=versions,
                           outcomes=outcomes, result=result)
@@ -72,6 +76,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         "columns": publish.columns_of(df.schema),
     }
     files.write_text(join_uri(location, MANIFEST), json.dumps(manifest, indent=1))
+    fault_point("manifest.write", root)
     files.write_text(join_uri(root, MANIFEST), json.dumps(manifest, indent=1))
     publish.register(ctx, zone="exportable", name=spec.name, location=location,
                      table_format=spec.format, schema=df.schema, partition_by=spec.partition_by,
