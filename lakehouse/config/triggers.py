@@ -41,7 +41,7 @@ class IdempotencySection(_Strict):
     region: str | None = None
     endpoint_url: str | None = None
     in_progress_seconds: float = Field(default=600.0, gt=0)   # claims without a heartbeat (Lambda)
-    lease_seconds: float = Field(default=60.0, gt=0)          # listen worker: renewed every third
+    lease_seconds: float = Field(default=60.0, ge=3)          # listen worker: renewed every third
     ttl_days: float = Field(default=90.0, gt=0)
 
     @model_validator(mode="after")
