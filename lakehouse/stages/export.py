@@ -40,6 +40,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     root = project.table_uri("exportable", spec.name)
     previous = read_manifest(root)
     if previous and previous.get("input_versions") == versions:
+        _register_current(ctx, spec, previous)  # a run may have died before registering it
         result.status, result.message = "skipped", "inputs unchanged since the last export"
         result.table_versions = {f"curated.{k}": v for k, v in versions.items()}
         return result
@@ -125,6 +126,21 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
                       "files": len(built.files)}
     result.status = "succeeded"
     return result
+
+
+def _register_current(ctx: StageContext, spec: ExportConfig, manifest: dict) -> None:
+    """Register the version the manifest points at (a no-op when the catalog has it)."""
+    from lakehouse.catalog.sync import sync_table
+
+    if spec.ml is not None or "columns" not in manifest:
+        return
+    types = dict(manifest["columns"])
+    parts = list(manifest.get("partition_by") or [])
+    sync_table(ctx.project, zone="exportable", name=spec.name, location=manifest["location"],
+               table_format=manifest.get("format", spec.format),
+               columns=[(n, t) for n, t in manifest["columns"] if n not in parts],
+               partition_keys=[(p, types[p]) for p in parts],
+               partitions=_written(manifest["location"], spec)[1], description=spec.description)
 
 
 def read_manifest(root: str) -> dict | None:
