@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
 from lakehouse.errors import QualityGateError
+from lakehouse.faults import fault_point, fault_scope
 from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
+from lakehouse.runs.unit_lock import hold_unit
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
 
@@ -153,9 +155,13 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
     watch.stage_started(summary, func.__name__, name)
     start = time.monotonic()
     group = job_group(ctx.run_id, func.__name__, name)
+    waited: list[str] = []
     try:
-        with stage_jobs(ctx.spark, group, f"{func.__name__} {name}", profile):
+        with hold_unit(ctx.project, name, waited), fault_scope(func.__name__), \
+                stage_jobs(ctx.spark, group, f"{func.__name__} {name}", profile):
+            fault_point("start", name)
             result = func(ctx, item)
+            fault_point("end", name)
     except Exception as exc:
         status = "blocked" if isinstance(exc, QualityGateError) else "failed"
         failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],
@@ -164,6 +170,8 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
         summary.add(failed)
         watch.stage_finished(summary, failed)
         raise
+    if waited:
+        result.warnings.append(f"waited for another run processing {name} (held by {waited[0]})")
     if profile is not None:
         result.details.update(profile)
     result.duration_s = round(time.monotonic() - start, 2)

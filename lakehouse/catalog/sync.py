@@ -23,6 +23,7 @@ from lakehouse.catalog.model import Database, Partition, StorageDescriptor, Tabl
 from lakehouse.catalog.schema import enforce
 from lakehouse.catalog.shapes import table_input
 from lakehouse.errors import AlreadyExistsError, InvalidInputError
+from lakehouse.faults import fault_point
 
 if TYPE_CHECKING:
     from lakehouse.config.project import Project
@@ -70,6 +71,7 @@ def sync_table(project: Project, *, zone: str, name: str, location: str,
         domain = project.lake.catalog.domain or project.lake.project
         catalog.ensure_database(Database(database, description=f"{zone} zone of {domain}",
                                          location_uri=project.zone_uri(zone)))  # type: ignore[arg-type]
+        fault_point("catalog.sync", f"{zone}/{name}")
         current = catalog.find_table(database, name)
         table = build_table(database, name, location=location, table_format=table_format,
                             columns=columns, partition_keys=partition_keys,

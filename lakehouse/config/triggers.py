@@ -30,6 +30,9 @@ class IdempotencySection(_Strict):
     ``local`` is an SQLite file (default ``{lake root}/_state/events.sqlite`` for a local lake,
     else ``{project}/.lakehouse/events.sqlite``); ``dynamodb`` uses conditional writes on
     ``table`` (partition key ``pk``, string; TTL attribute ``expires_at``).
+    A ``listen`` worker's claims are leases of ``lease_seconds``, renewed by its heartbeat, so
+    a dead worker blocks a redelivery for at most that long; the Lambda handler has no
+    heartbeat and claims for ``in_progress_seconds`` (keep it above the function timeout).
     """
 
     backend: Literal["local", "dynamodb"] = "local"
@@ -37,7 +40,8 @@ class IdempotencySection(_Strict):
     table: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
-    in_progress_seconds: float = Field(default=600.0, gt=0)
+    in_progress_seconds: float = Field(default=600.0, gt=0)   # claims without a heartbeat (Lambda)
+    lease_seconds: float = Field(default=60.0, ge=3)          # listen worker: renewed every third
     ttl_days: float = Field(default=90.0, gt=0)
 
     @model_validator(mode="after")

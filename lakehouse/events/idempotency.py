@@ -154,9 +154,15 @@ def default_store_path(project: Project) -> Path:
     return project.project_dir / ".lakehouse" / "events.sqlite"
 
 
-def open_store(project: Project, *, endpoint_url: str | None = None) -> IdempotencyStore:
-    """The store ``triggers.idempotency`` configures (``local`` or ``dynamodb``)."""
+def open_store(project: Project, *, endpoint_url: str | None = None,
+               lease_seconds: float | None = None) -> IdempotencyStore:
+    """The store ``triggers.idempotency`` configures (``local`` or ``dynamodb``).
+
+    ``lease_seconds`` (a worker with a heartbeat) replaces ``in_progress_seconds`` as the
+    lifetime of a claim nobody renews.
+    """
     settings = project.lake.triggers.idempotency
+    claim_seconds = lease_seconds or settings.in_progress_seconds
     if settings.backend == "dynamodb":
         from lakehouse.events.aws import client
         from lakehouse.events.dynamodb_store import DynamoDbIdempotencyStore
@@ -164,8 +170,8 @@ def open_store(project: Project, *, endpoint_url: str | None = None) -> Idempote
         ddb = client("dynamodb", region=settings.region or project.lake.triggers.region,
                      endpoint_url=settings.endpoint_url or endpoint_url)
         return DynamoDbIdempotencyStore(ddb, settings.table or "",
-                                        in_progress_seconds=settings.in_progress_seconds,
+                                        in_progress_seconds=claim_seconds,
                                         ttl_days=settings.ttl_days)
     return SqliteIdempotencyStore(default_store_path(project),
-                                  in_progress_seconds=settings.in_progress_seconds,
+                                  in_progress_seconds=claim_seconds,
                                   ttl_days=settings.ttl_days)

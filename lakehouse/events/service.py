@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 def build_processor(project: Project, *, dispatcher: Dispatcher | None = None,
                     store: IdempotencyStore | None = None, endpoint_url: str | None = None,
-                    spark: Any = None, window_seconds: float | None = None) -> ArrivalProcessor:
-    """An :class:`ArrivalProcessor` configured by ``project.lake.triggers``."""
+                    spark: Any = None, window_seconds: float | None = None,
+                    lease_seconds: float | None = None) -> ArrivalProcessor:
+    """An :class:`ArrivalProcessor` configured by ``project.lake.triggers``.
+
+    ``lease_seconds``: claims are leases a heartbeat renews (the ``listen`` worker).
+    """
     triggers = project.lake.triggers
     endpoint = endpoint_url or triggers.endpoint_url
     if dispatcher is None:
@@ -29,7 +33,7 @@ def build_processor(project: Project, *, dispatcher: Dispatcher | None = None,
     window = triggers.window_seconds if window_seconds is None else window_seconds
     return ArrivalProcessor(
         router=Router.for_project(project),
-        store=store or open_store(project, endpoint_url=endpoint),
+        store=store or open_store(project, endpoint_url=endpoint, lease_seconds=lease_seconds),
         dispatcher=dispatcher,
         batcher=MicroBatcher(window, max_objects=triggers.max_batch_objects),
         unrouted=triggers.unrouted,
@@ -54,6 +58,8 @@ def build_worker(project: Project, *, queue_url: str | None = None,
         max_receives=triggers.max_receives,
         dlq_url=triggers.dlq_url,
     )
-    processor = processor or build_processor(project, endpoint_url=endpoint, **processor_kwargs)
+    processor = processor or build_processor(
+        project, endpoint_url=endpoint,
+        lease_seconds=triggers.idempotency.lease_seconds, **processor_kwargs)
     sqs = client("sqs", region=triggers.region, endpoint_url=endpoint)
     return SqsWorker(sqs, url, processor, settings)

@@ -6,7 +6,9 @@ table first. Exactly once, with no lock spanning two tables:
 1. read the quarantine at version ``v`` and split it into *fixed* and *still failing* rows;
 2. merge the fixed rows into curated with idempotency key ``replay-<dataset>-<gate>-q<v>-<fp>``
    (``fp`` fingerprints the rules and schema, so the same replay has the same key);
-3. overwrite the quarantine with the still-failing rows (same key), if it is still at ``v``.
+3. overwrite the quarantine with the still-failing rows (same key), only if it is still at
+   ``v`` (checked under its commit lock): rows a concurrent curate appended are never dropped;
+   the replay then stops with "changed during the replay" and a re-run takes them too.
 
 A crash after 2 leaves the quarantine at ``v``: a re-run derives the same key, the merge is
 skipped as already committed, and step 3 completes. Merge by primary key with the dataset's
@@ -22,7 +24,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.errors import QualityGateError
+from lakehouse.errors import ConcurrentCommitError, QualityGateError
 from lakehouse.quality.gate import FAILED, QUARANTINE_COLUMNS, GateContext, run_gate
 from lakehouse.quality.store import table
 
@@ -93,12 +95,14 @@ def replay(spark: SparkSession, project: Project, dataset: str, *,
                                        partition_by=config.partition_by, idempotency_key=key,
                                        schema_mode="merge")
                 result.curated_version = merged.version
-            if q.version() != v:
+            try:  # only over version v: rows appended since are kept for the next replay
+                commit = q.overwrite(still.select(*rows.columns),
+                                     idempotency_key=f"{key}-quarantine", expected_version=v)
+            except ConcurrentCommitError as exc:
                 raise QualityGateError(
                     f"quarantine of {dataset} changed during the replay (was version {v}, "
                     f"now {q.version()})", hint="run the replay again; merged rows are not "
-                    "merged twice", context={"dataset": dataset, "gate": gate})
-            commit = q.overwrite(still.select(*rows.columns), idempotency_key=f"{key}-quarantine")
+                    "merged twice", context={"dataset": dataset, "gate": gate}) from exc
             result.committed = commit.committed
         finally:
             outcome.release()

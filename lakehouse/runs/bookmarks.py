@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from lakehouse.faults import fault_point
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
 
@@ -65,4 +66,5 @@ class BookmarkStore:
         return Bookmark.from_json(files.read_text(uri))
 
     def save(self, bookmark: Bookmark) -> None:
+        fault_point("bookmark.save", bookmark.dataset)
         files.write_text(self._uri(bookmark.dataset), bookmark.to_json())

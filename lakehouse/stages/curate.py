@@ -40,7 +40,8 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         result.status, result.message = "skipped", f"raw@{upto} already curated"
         return result
     log.info("curate %s: raw versions (%s, %s]", dataset.name, since, upto)
-    conformed = conform(raw.read_appended(since_version=since), dataset)
+    # the range is fixed here: rows appended while curate runs are the next run's
+    conformed = conform(raw.read_appended(since_version=since, until_version=upto), dataset)
     conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         split = _split(ctx, dataset, conformed)
@@ -50,6 +51,8 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         conformed.unpersist()
     result.rows_read = split["rows_in"]
     result.rows_quarantined = quarantined
+    if not written.committed:  # a re-run after a crash: report what the committed merge did
+        written = _committed_merge(ctx, dataset, written, upto, split["rows_in"] - quarantined)
     result.rows_written = written.rows_inserted + written.rows_updated
     result.rows_deduplicated = written.rows_deduplicated
     result.rows_warned = sum(split["warnings"].values())
@@ -70,6 +73,23 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     ctx.bookmarks.save(bookmark)
     result.status = "succeeded"
     return result
+
+
+def _committed_merge(ctx: StageContext, dataset: DatasetConfig, skipped, raw_version, passed: int):
+    """The counts of the merge an earlier (crashed) run committed for this raw version."""
+    from dataclasses import replace
+
+    from lakehouse.tables.fs import TableFiles
+    from lakehouse.tables.log import commit_metrics
+
+    uri = ctx.project.table_uri("curated", dataset.name)
+    metrics = commit_metrics(TableFiles(uri), f"lakehouse-curate-{dataset.name}-raw{raw_version}")
+    if metrics is None:
+        return skipped
+    inserted = metrics.get("numTargetRowsInserted", metrics.get("numOutputRows", 0))
+    updated = metrics.get("numTargetRowsUpdated", 0)
+    return replace(skipped, rows_inserted=inserted, rows_updated=updated,
+                   rows_deduplicated=passed - inserted - updated)
 
 
 def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:

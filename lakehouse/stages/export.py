@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from lakehouse.config.models import ExportConfig
+from lakehouse.faults import fault_point
 from lakehouse.runs.summary import StageResult
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
@@ -39,6 +40,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     root = project.table_uri("exportable", spec.name)
     previous = read_manifest(root)
     if previous and previous.get("input_versions") == versions:
+        _register_current(ctx, spec, previous)  # a run may have died before registering it
         result.status, result.message = "skipped", "inputs unchanged since the last export"
         result.table_versions = {f"curated.{k}": v for k, v in versions.items()}
         return result
@@ -54,6 +56,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
+    # a run that died before flipping the manifest left this folder behind; no reader was
+    # ever pointed at it, so it is replaced
+    files.delete_tree(location)
     if spec.ml is not None:
         return _export_ml(ctx, spec, df, root=root, number=number, versions=versions,
                           outcomes=outcomes, result=result)
@@ -72,6 +77,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         "columns": publish.columns_of(df.schema),
     }
     files.write_text(join_uri(location, MANIFEST), json.dumps(manifest, indent=1))
+    fault_point("manifest.write", root)
     files.write_text(join_uri(root, MANIFEST), json.dumps(manifest, indent=1))
     publish.register(ctx, zone="exportable", name=spec.name, location=location,
                      table_format=spec.format, schema=df.schema, partition_by=spec.partition_by,
@@ -134,6 +140,21 @@ def _column_lineage(df) -> dict[str, list[list[str]]] | None:
     except Exception as exc:  # lineage is informative: it never fails an export
         log.warning("export: no column lineage (%s: %s)", type(exc).__name__, exc)
         return None
+
+
+def _register_current(ctx: StageContext, spec: ExportConfig, manifest: dict) -> None:
+    """Register the version the manifest points at (a no-op when the catalog has it)."""
+    from lakehouse.catalog.sync import sync_table
+
+    if spec.ml is not None or "columns" not in manifest:
+        return
+    types = dict(manifest["columns"])
+    parts = list(manifest.get("partition_by") or [])
+    sync_table(ctx.project, zone="exportable", name=spec.name, location=manifest["location"],
+               table_format=manifest.get("format", spec.format),
+               columns=[(n, t) for n, t in manifest["columns"] if n not in parts],
+               partition_keys=[(p, types[p]) for p in parts],
+               partitions=_written(manifest["location"], spec)[1], description=spec.description)
 
 
 def read_manifest(root: str) -> dict | None:

@@ -3,6 +3,9 @@
 Backends implement :class:`DeltaTableStore`; :func:`lakehouse.tables.open_table` picks one.
 Every write takes ``idempotency_key``: a retried write with the same key commits nothing
 (Delta app transactions), so a re-run of the same run id never writes twice.
+``overwrite(expected_version=v)`` commits only if the table is still at ``v`` (checked under
+the commit lock), else raises ``ConcurrentCommitError``: a read-modify-overwrite never drops
+rows another writer appended meanwhile.
 """
 
 from __future__ import annotations
@@ -68,8 +71,8 @@ class DeltaTableStore(Protocol):
 
     def overwrite(self, df: DataFrame, *, partition_by: list[str] | None = None,
                   replace_where: str | None = None, dynamic_partitions: bool = False,
-                  idempotency_key: str | None = None,
-                  schema_mode: SchemaMode = "strict") -> CommitResult: ...
+                  idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+                  expected_version: int | None = None) -> CommitResult: ...
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
@@ -79,7 +82,8 @@ class DeltaTableStore(Protocol):
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame: ...
 
-    def read_appended(self, *, since_version: int | None) -> DataFrame: ...
+    def read_appended(self, *, since_version: int | None,
+                      until_version: int | None = None) -> DataFrame: ...
 
     def history(self, *, limit: int | None = None) -> list[HistoryEntry]: ...
 

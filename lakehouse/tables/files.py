@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from typing import TYPE_CHECKING
 
@@ -25,13 +24,6 @@ STAGING_DIR = "_lakehouse/staging"
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 STATS_COLUMNS = 32          # Delta's default delta.dataSkippingNumIndexedCols
 MAX_STRING_STAT = 32
-FAULT_ENV = "LAKEHOUSE_TABLES_FAULT"
-
-
-def fault_point(name: str) -> None:
-    """Test-only crash hook: ``LAKEHOUSE_TABLES_FAULT=<name>`` kills the process here."""
-    if os.environ.get(FAULT_ENV) == name:
-        os._exit(86)
 
 
 def unescape_path_name(name: str) -> str:

@@ -25,6 +25,7 @@ class Commit:
     adds: list[dict] = field(default_factory=list)
     removes: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)
+    txns: dict[str, int] = field(default_factory=dict)     # app id -> version (idempotency keys)
 
 
 def commit_path(version: int) -> str:
@@ -55,7 +56,21 @@ def read_commit(files: TableFiles, version: int) -> Commit:
             commit.removes.append(rm)
         elif "commitInfo" in action:
             commit.info = action["commitInfo"]
+        elif "txn" in action:
+            commit.txns[action["txn"]["appId"]] = int(action["txn"]["version"])
     return commit
+
+
+def commit_metrics(files: TableFiles, idempotency_key: str, *, recent: int = 50) -> dict | None:
+    """The operation metrics of the commit made with ``idempotency_key`` among the last
+    ``recent`` commits (numbers), or None. Lets a retried write report what the first did."""
+    for version in sorted(available_versions(files), reverse=True)[:recent]:
+        commit = read_commit(files, version)
+        if idempotency_key in commit.txns:
+            metrics = commit.info.get("lakehouse.metrics") or commit.info.get("operationMetrics")
+            return {k: int(v) for k, v in (metrics or {}).items()
+                    if isinstance(v, int) or (isinstance(v, str) and v.isdigit())}
+    return None
 
 
 def available_versions(files: TableFiles) -> list[int]:

@@ -88,10 +88,16 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
     return [f for i, f in enumerate(snap) if i in chosen]
 
 
-def read_appended(table: PortableDeltaTable, since_version: int | None) -> DataFrame:
-    """Rows in files added (dataChange) by commits after ``since_version``."""
+def read_appended(table: PortableDeltaTable, since_version: int | None,
+                  until_version: int | None = None) -> DataFrame:
+    """Rows in files added (dataChange) by commits after ``since_version`` up to and including
+    ``until_version`` (default: the latest), so a caller that fixed its range at the start
+    never takes rows appended meanwhile."""
     delta = table._require()
-    current = delta.version()
+    current = delta.version() if until_version is None else until_version
+    if until_version is not None and until_version > delta.version():
+        raise TableError(f"until_version {until_version} is newer than the table "
+                         f"({delta.version()})", context={"table": table.uri})
     schema = table.schema()
     parts = list(delta.metadata().partition_columns)
     start = 0 if since_version is None else since_version + 1
@@ -99,7 +105,7 @@ def read_appended(table: PortableDeltaTable, since_version: int | None) -> DataF
         raise TableError(f"since_version {since_version} is newer than the table ({current})",
                          context={"table": table.uri})
     if since_version is None and 0 not in available_versions(table.files):
-        return table.read()
+        return table.read(version=until_version)
     added: list[SnapshotFile] = []
     for version in range(start, current + 1):
         commit = read_commit(table.files, version)

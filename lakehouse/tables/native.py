@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from lakehouse.errors import SchemaError, TableError
+from lakehouse.faults import fault_point
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
@@ -97,7 +98,8 @@ class NativeDeltaTable:
         return align(df.drop(*ignore), target), parts, bool(new)
 
     def _save(self, df: DataFrame, mode: str, operation: str, *, partition_by, idempotency_key,
-              schema_mode, options: dict | None = None) -> CommitResult:
+              schema_mode, options: dict | None = None,
+              expected_version: int | None = None) -> CommitResult:
         from pyspark.sql import functions as F
 
         data, parts, evolve = self._prepare(df, partition_by, schema_mode)
@@ -116,6 +118,11 @@ class NativeDeltaTable:
             writer = writer.partitionBy(*parts)
         with self.lock.hold(self.uri):
             before = self.version()
+            if expected_version is not None and before != expected_version:
+                from lakehouse.tables.portable import raise_moved
+
+                raise_moved(self.uri, expected_version, before)
+            fault_point("table.before_data_files", self.uri)
             try:
                 writer.save(self.path)
             except Exception as exc:
@@ -126,6 +133,7 @@ class NativeDeltaTable:
                         context={"table": self.uri}) from None
                 raise
             after = self.version()
+            fault_point("table.after_commit", self.uri)
         metrics = self._last_metrics() if after != before else {}
         added, removed = self._file_counts(after) if after != before else (0, 0)
         return CommitResult(after or 0, after != before,
@@ -147,8 +155,8 @@ class NativeDeltaTable:
 
     def overwrite(self, df: DataFrame, *, partition_by: list[str] | None = None,
                   replace_where: str | None = None, dynamic_partitions: bool = False,
-                  idempotency_key: str | None = None,
-                  schema_mode: SchemaMode = "strict") -> CommitResult:
+                  idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+                  expected_version: int | None = None) -> CommitResult:
         options = {}
         if replace_where:
             options["replaceWhere"] = replace_where
@@ -158,7 +166,7 @@ class NativeDeltaTable:
             options["partitionOverwriteMode"] = "static"
         return self._save(df, "overwrite", "OVERWRITE", partition_by=partition_by,
                           idempotency_key=idempotency_key, schema_mode=schema_mode,
-                          options=options)
+                          options=options, expected_version=expected_version)
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
@@ -197,8 +205,10 @@ class NativeDeltaTable:
             builder = builder.withSchemaEvolution()
         with self.lock.hold(self.uri), _txn_conf(self.spark, idempotency_key):
             before = self.version()
+            fault_point("table.before_data_files", self.uri)
             builder.execute()
             after = self.version()
+            fault_point("table.after_commit", self.uri)
         m = self._last_metrics() if after != before else {}
         changed = sum(int(m.get(f"numTargetRows{k}", 0)) for k in ("Inserted", "Updated", "Deleted"))
         # in-batch duplicates + stale (older) rows; counted again only when nothing committed
@@ -228,12 +238,13 @@ class NativeDeltaTable:
             reader = reader.option("timestampAsOf", ts)
         return reader.load(self.path)
 
-    def read_appended(self, *, since_version: int | None) -> DataFrame:
+    def read_appended(self, *, since_version: int | None,
+                      until_version: int | None = None) -> DataFrame:
         from lakehouse.tables.portable import PortableDeltaTable
 
         # The Delta log is the same for both writers: reuse the per-commit reader.
         return PortableDeltaTable(self.spark, self.uri, lock=self.lock).read_appended(
-            since_version=since_version)
+            since_version=since_version, until_version=until_version)
 
     def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
         rows = self._dt().history(limit).collect()

@@ -15,10 +15,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from lakehouse.errors import SchemaError, TableError
+from lakehouse.errors import ConcurrentCommitError, SchemaError, TableError
+from lakehouse.faults import fault_point
 from lakehouse.tables import maintenance
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
-from lakehouse.tables.files import fault_point, write_data_files
+from lakehouse.tables.files import write_data_files
 from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
 from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import has_delta_log
@@ -102,11 +103,12 @@ class PortableDeltaTable:
 
     def overwrite(self, df: DataFrame, *, partition_by: list[str] | None = None,
                   replace_where: str | None = None, dynamic_partitions: bool = False,
-                  idempotency_key: str | None = None,
-                  schema_mode: SchemaMode = "strict") -> CommitResult:
+                  idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+                  expected_version: int | None = None) -> CommitResult:
         return self._write(df, "OVERWRITE", partition_by=partition_by,
                            idempotency_key=idempotency_key, schema_mode=schema_mode,
-                           replace_where=replace_where, dynamic=dynamic_partitions)
+                           replace_where=replace_where, dynamic=dynamic_partitions,
+                           expected_version=expected_version)
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
@@ -139,25 +141,30 @@ class PortableDeltaTable:
 
     def _write(self, df: DataFrame, operation: str, *, partition_by, idempotency_key,
                schema_mode, replace_where: str | None = None, dynamic: bool = False,
-               ) -> CommitResult:
+               expected_version: int | None = None) -> CommitResult:
         if self._already_done(idempotency_key):
             return CommitResult(self.version() or 0, False, operation=operation)
         data, schema, parts, new_cols = self.prepare(df, partition_by, schema_mode)
         if replace_where:
             maintenance.check_replace_where(data, replace_where, self.uri)
+        fault_point("table.before_data_files", self.uri)
         adds = write_data_files(data, self.files, partition_by=parts, write_id=_write_id())
-        fault_point("before_commit")
+        fault_point("table.after_data_files", self.uri)
         with self.lock.hold(self.uri):
             if self._already_done(idempotency_key):
                 maintenance.delete_uncommitted(self.files, adds)
                 return CommitResult(self.version() or 0, False, operation=operation)
             dt = self._delta()
+            if expected_version is not None and (dt is None or dt.version() != expected_version):
+                maintenance.delete_uncommitted(self.files, adds)
+                raise_moved(self.uri, expected_version, None if dt is None else dt.version())
             removes = []
             if dt is not None and operation == "OVERWRITE":
                 removes = maintenance.files_to_replace(self.spark, dt, schema, adds,
                                                        replace_where, dynamic)
             version = self.commit(schema, parts, adds, removes, idempotency_key,
                                   operation, new_cols=new_cols)
+            fault_point("table.after_commit", self.uri)
         return CommitResult(version, True, rows_written=_rows(adds), files_added=len(adds),
                             files_removed=len(removes), operation=operation)
 
@@ -222,8 +229,9 @@ class PortableDeltaTable:
         return read_files(self.spark, self.files, schema, list(dt.metadata().partition_columns),
                           snapshot_files(dt))
 
-    def read_appended(self, *, since_version: int | None) -> DataFrame:
-        return maintenance.read_appended(self, since_version)
+    def read_appended(self, *, since_version: int | None,
+                      until_version: int | None = None) -> DataFrame:
+        return maintenance.read_appended(self, since_version, until_version)
 
     def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
         return maintenance.history(self._require(), limit)
@@ -233,6 +241,14 @@ class PortableDeltaTable:
 
     def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
         return maintenance.vacuum(self, retention_hours, dry_run)
+
+
+def raise_moved(uri: str, expected: int, current: int | None) -> None:
+    """The table changed since the caller read it: refuse to overwrite what it did not see."""
+    raise ConcurrentCommitError(
+        f"table moved from version {expected} to {current} while this write was prepared",
+        hint="another writer committed meanwhile; read the table again and retry",
+        context={"table": uri})
 
 
 def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lakehouse.errors import SchemaError
+from lakehouse.faults import fault_point
 from lakehouse.tables.base import MergeResult
-from lakehouse.tables.files import fault_point, write_data_files
+from lakehouse.tables.files import write_data_files
 from lakehouse.tables.maintenance import partition_string
 from lakehouse.tables.schemas import align
 from lakehouse.tables.snapshot import read_files, snapshot_files
@@ -105,10 +106,11 @@ def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by
                 out = _rows_to_write(result, rewritten)
                 if parts:       # as delta-spark's merge.repartitionBeforeWrite: few files
                     out = out.repartition(*parts)
+                fault_point("table.before_data_files", table.uri)
                 adds = write_data_files(out, table.files, partition_by=parts, write_id=_wid())
             finally:
                 result.unpersist()
-            fault_point("before_commit")
+            fault_point("table.after_data_files", table.uri)
             # every batch row that changed nothing is a duplicate: of another batch row, or
             # an older (late-arriving) version of a key the table already holds
             deduplicated = total - counts["insert"] - counts["update"] - counts["delete"]
@@ -119,6 +121,7 @@ def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by
                        "numSourceRowsDeduplicated": deduplicated}
             version = table.commit(schema, parts, adds, touched, idempotency_key, "MERGE",
                                    new_cols=new_cols, parameters=params, metrics=metrics)
+            fault_point("table.after_commit", table.uri)
         return MergeResult(
             version, True, rows_written=counts["insert"] + counts["update"],
             files_added=len(adds), files_removed=len(touched), operation="MERGE",

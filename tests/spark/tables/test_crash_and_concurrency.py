@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -22,9 +23,10 @@ WRITER = Path(__file__).with_name("writer_process.py")
 
 def _run_writer(uri: str, op: str, first: int, count: int, fault: str | None = None):
     env = {**os.environ, "PYTHONPATH": str(REPO), "LAKEHOUSE_SPARK_MASTER": "local[1]"}
-    env.pop("LAKEHOUSE_TABLES_FAULT", None)
+    env.pop("LAKEHOUSE_FAULT", None)
+    env.pop("LAKEHOUSE_FAULT_MODE", None)
     if fault:
-        env["LAKEHOUSE_TABLES_FAULT"] = fault
+        env["LAKEHOUSE_FAULT"] = fault
     return subprocess.run([sys.executable, str(WRITER), uri, op, str(first), str(count)],
                           env=env, capture_output=True, text=True, timeout=300, check=False)
 
@@ -43,8 +45,8 @@ def test_writer_killed_before_commit_leaves_table_unchanged(spark, tmp_path):
         partition_by=["part"])
     committed_files = _data_files(root)
 
-    crashed = _run_writer(uri, "append", 100, 300, fault="before_commit")
-    assert crashed.returncode == 86, crashed.stderr[-2000:]
+    crashed = _run_writer(uri, "append", 100, 300, fault="table.after_data_files")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     assert DeltaTable(str(root)).version() == 0            # nothing committed
     orphans = _data_files(root) - committed_files
     assert orphans, "the killed writer should have left data files behind"
@@ -70,8 +72,8 @@ def test_merge_killed_before_commit_then_rerun(spark, tmp_path):
     table.merge(spark.range(0, 20).selectExpr(
         "id", "'old' as name", "cast(id % 3 as string) as part", "cast(-1 as long) as seq"),
         keys=["id"], order_by=["seq"], partition_by=["part"])
-    crashed = _run_writer(uri, "merge", 10, 20, fault="before_commit")
-    assert crashed.returncode == 86, crashed.stderr[-2000:]
+    crashed = _run_writer(uri, "merge", 10, 20, fault="table.after_data_files")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     assert table.version() == 0
     assert table.read().where("name = 'old'").count() == 20
     rerun = _run_writer(uri, "merge", 10, 20)

@@ -1,7 +1,8 @@
 """A tiny separate writer process for crash and cross-process tests.
 
 Usage: python writer_process.py <table_uri> <op: append|merge> <first_id> <count>
-Set LAKEHOUSE_TABLES_FAULT=before_commit to kill it between the data write and the commit.
+Set LAKEHOUSE_FAULT=table.after_data_files to SIGKILL it between the data write and the
+commit (lakehouse/faults.py).
 """
 
 from __future__ import annotations
