@@ -12,7 +12,16 @@ from typing import Any
 
 from lakehouse.config.project import Project
 from lakehouse.runs.summary import StageResult
-from lakehouse.storage.uri import join_uri
+from lakehouse.storage.uri import is_local, join_uri, local_path
+
+
+def dataset_name(uri: str) -> tuple[str, str]:
+    """OpenLineage (namespace, name) of a location: ``file`` + path, or ``s3://bucket`` + key."""
+    if is_local(uri):
+        return "file", local_path(uri).as_posix()
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
+    return f"{scheme}://{bucket}", key or "/"
 
 
 def _schema(columns: list[tuple[str, str]]):
@@ -26,8 +35,6 @@ def _input(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int 
            files: int | None = None):
     from openlineage.client.event_v2 import InputDataset
     from openlineage.client.facet_v2 import input_statistics_input_dataset as stats
-
-    from lakehouse.lineage.emitter import dataset_name
 
     namespace, name = dataset_name(uri)
     facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
@@ -43,8 +50,6 @@ def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int
     from openlineage.client.event_v2 import OutputDataset
     from openlineage.client.facet_v2 import column_lineage_dataset as cl
     from openlineage.client.facet_v2 import output_statistics_output_dataset as stats
-
-    from lakehouse.lineage.emitter import dataset_name
 
     namespace, name = dataset_name(uri)
     facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
@@ -62,8 +67,6 @@ def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int
 def stage_datasets(project: Project, stage: str, name: str,
                    result: StageResult | None) -> tuple[list, list]:
     """(inputs, outputs) of ``stage`` for dataset/export ``name``; counts once ``result`` is known."""
-    from lakehouse.lineage.emitter import dataset_name
-
     done = result is not None and result.status == "succeeded"
     if stage == "export":
         export = project.exports[name]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
+from lakehouse.errors import StorageError
 from lakehouse.storage.uri import is_local, local_path
 
 
@@ -136,5 +137,5 @@ def relative_to(uri: str, base: str) -> str:
     """``uri`` relative to the folder ``base`` (both URIs), decoded."""
     base = base.rstrip("/") + "/"
     if not uri.startswith(base):
-        raise ValueError(f"{uri} is not under {base}")
+        raise StorageError(f"{uri} is not under {base}", uri=uri)
     return unquote(uri[len(base):])

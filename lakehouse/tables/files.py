@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import time
+import uuid
 from typing import TYPE_CHECKING
 
 from lakehouse.tables.fs import TableFiles, spark_path
@@ -26,6 +27,11 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 STATS_COLUMNS = 32          # Delta's default delta.dataSkippingNumIndexedCols
 MAX_STRING_STAT = 32
 FAULT_ENV = "LAKEHOUSE_TABLES_FAULT"
+
+
+def new_write_id() -> str:
+    """A unique, time-ordered name for one write's staging directory."""
+    return f"{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
 
 
 def fault_point(name: str) -> None:
