@@ -25,9 +25,9 @@ class FileInfo:
 
 
 def _s3():
-    import boto3
+    from lakehouse.storage.aws import client
 
-    return boto3.client("s3")
+    return client("s3")
 
 
 def _split_s3(uri: str) -> tuple[str, str]:

@@ -90,14 +90,13 @@ class DynamoDbTableLock:
     def __init__(self, table_name: str = DEFAULT_LOCK_TABLE, *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
                  lease_seconds: float = 60.0, endpoint_url: str | None = None,
                  region: str | None = None, poll_seconds: float = 0.5, create_table: bool = False):
-        import boto3
+        from lakehouse.storage.aws import client
 
         self.table_name = table_name
         self.timeout = timeout
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        self.client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
+        self.client = client("dynamodb", region=region, endpoint_url=endpoint_url)
         self._lost: dict[str, threading.Event] = {}   # table URI -> set when renewal failed
         self._failure: dict[str, str] = {}
         if create_table:
