@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from lakehouse.cli.errors import debug_requested, report
 from lakehouse.cli.options import load, project_options
 from lakehouse.errors import LakehouseError
 from lakehouse.terminal import render_table
@@ -27,8 +28,7 @@ def _common(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except LakehouseError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(report(exc, debug=debug_requested(click.get_current_context(silent=True))))
 
     return wrapper
 

@@ -10,6 +10,7 @@ import click
 
 from lakehouse.cli.catalog import command as catalog_command
 from lakehouse.cli.dataset import command as dataset_command
+from lakehouse.cli.errors import report
 from lakehouse.cli.export import command as export_command
 from lakehouse.cli.infra import command as infra_command
 from lakehouse.cli.jars import command as jars_command
@@ -19,7 +20,6 @@ from lakehouse.cli.package import command as package_command
 from lakehouse.cli.quality import command as quality_command
 from lakehouse.cli.runs import command as runs_command
 from lakehouse.cli.submit import command as submit_command
-from lakehouse.errors import LakehouseError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -145,26 +145,11 @@ for _command in (listen_command, catalog_command, quality_command, package_comma
 
 def main() -> None:
     """Console entry point: LakehouseErrors become short messages and exit codes."""
-    debug = "--debug" in sys.argv or os.environ.get("LAKEHOUSE_DEBUG")
+    debug = "--debug" in sys.argv or bool(os.environ.get("LAKEHOUSE_DEBUG"))
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except LakehouseError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        if debug:
-            raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc}\n"
-                   "  hint: re-run with --debug for the traceback", err=True)
-        sys.exit(1)
+    except (click.exceptions.Abort, Exception) as exc:
+        sys.exit(report(exc, debug=debug))
 
 
 if __name__ == "__main__":

@@ -72,3 +72,19 @@ def test_results_and_errors_are_public_values(make_project) -> None:
     assert bad.value.uri == "gs://bucket/key" and "unsupported URI scheme 'gs'" in str(bad.value)
     with pytest.raises(StorageError):
         local_path("s3://bucket/key")
+
+
+def test_one_error_rule_for_the_cli_and_debug_keeps_the_traceback(make_project) -> None:
+    """The catalog commands report errors through the same rule as ``main`` and honour
+    ``--debug`` (they used to print a short message even with it)."""
+    from click.testing import CliRunner
+
+    from lakehouse.cli.main import cli
+    from lakehouse.errors import LakehouseError
+
+    conf = str(make_project().conf_dir)
+    args = ["catalog", "show", "nowhere.nothing", "--conf", conf]
+    plain = CliRunner().invoke(cli, args)
+    assert plain.exit_code != 0 and plain.output.startswith("error: ")
+    debug = CliRunner().invoke(cli, ["--debug", *args])
+    assert isinstance(debug.exception, LakehouseError), debug.output
