@@ -52,3 +52,26 @@ def test_conform_names_a_missing_source_column(spark) -> None:
                                 "id string, day string, _source_file string")
     with pytest.raises(SchemaError, match="Fare"):
         conform(raw, DATASET)
+
+
+def test_row_rules_flag_violations_null_safely(spark) -> None:
+    """Each row rule as a DataFrame -> DataFrame step: one boolean per rule, never null."""
+    from lakehouse.config.quality import GateRules
+    from lakehouse.quality.rules import violation
+
+    rules = GateRules.model_validate([
+        {"name": "fare_set", "rule": "not_null", "column": "fare"},
+        {"name": "fare_range", "rule": "between", "column": "fare", "min": 0, "max": 100},
+        {"name": "code_shape", "rule": "regex", "column": "code", "pattern": "^[A-Z]{3}$"},
+        {"name": "id_unique", "rule": "unique", "column": "id"},
+    ]).for_gate("raw_to_curated")
+    df = spark.createDataFrame([(1, 5.0, "JFK"), (2, None, "jfk"), (2, 250.0, None)],
+                               "id int, fare double, code string")
+    flags = df.select("id", "fare", *[violation(r, {}).alias(r.name) for r in rules])
+    expected = spark.createDataFrame(
+        [(1, 5.0, False, False, False, False),
+         (2, None, True, False, True, True),       # null fare: not_null only, range is null-safe
+         (2, 250.0, False, True, False, True)],    # null code: regex passes (not_null's job)
+        "id int, fare double, fare_set boolean, fare_range boolean, code_shape boolean, "
+        "id_unique boolean")
+    assertDataFrameEqual(flags, expected)
