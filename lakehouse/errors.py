@@ -44,6 +44,28 @@ class ConfigError(LakehouseError):
         super().__init__(f"invalid configuration in {file}:\n{body}", hint=hint)
 
 
+class InvalidArgumentError(LakehouseError, ValueError):
+    """A caller passed a value outside the allowed ones (also a ``ValueError``)."""
+
+    exit_code = 2
+
+    def __init__(self, argument: str, value: object, allowed: Sequence[object] | None = None,
+                 *, message: str | None = None, hint: str | None = None):
+        self.argument = argument
+        self.value = value
+        self.allowed = list(allowed) if allowed is not None else None
+        super().__init__(message or f"{argument} must be one of {tuple(self.allowed or ())}, "
+                                    f"got {value!r}", hint=hint)
+
+
+class StorageError(LakehouseError, ValueError):
+    """A location is malformed or of an unsupported kind (also a ``ValueError``)."""
+
+    def __init__(self, message: str, *, uri: str | None = None, hint: str | None = None):
+        self.uri = uri
+        super().__init__(message, hint=hint)
+
+
 class SourceError(LakehouseError):
     """A landing file cannot be read as declared."""
 

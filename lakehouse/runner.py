@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
-from lakehouse.errors import QualityGateError
+from lakehouse.errors import InvalidArgumentError, QualityGateError
 from lakehouse.faults import fault_point, fault_scope
 from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
-from lakehouse.runs.unit_lock import hold_unit
+from lakehouse.stages.unit_lock import hold_unit
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
 
@@ -41,12 +41,14 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``
     (``summary.exit_code``: 0 ok, 3 only blocked gates, 1 some stage failed). With
     ``raise_errors`` (the default) the first error of that kind is raised after the whole
-    run is recorded, with the summary as its ``summary`` attribute. ``observers`` (progress,
-    ...) are called around each stage; the project's lineage emitter and run report writer
-    (``lineage:`` / ``reports:`` in lake.yaml) are always added.
+    run is recorded, with the summary as its ``summary`` attribute; an interrupted run
+    (``KeyboardInterrupt``, an observer failing) raises with its ``summary`` too. An invalid
+    ``stage`` raises :class:`~lakehouse.errors.InvalidArgumentError` before anything runs.
+    ``observers`` (progress, ...) are called around each stage; the project's lineage
+    emitter and run report writer (``lineage:`` / ``reports:`` in lake.yaml) are always added.
     """
     if stage not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+        raise InvalidArgumentError("stage", stage, STAGES)
     selected = project.select_datasets(datasets)
     exports = project.select_exports(datasets) if stage in ("export", "all") else []
     run_id = run_id or new_run_id()
@@ -70,12 +72,16 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     errors: list[BaseException] = []
     messages: list[str] = []
     try:
-        # scheduling: concurrent, failure-isolated units (runs/schedule.py)
+        # scheduling: concurrent, failure-isolated units (runs/schedule.py); one Data Docs
+        # index and one quality-results commit per run, not per gate
+        from lakehouse.quality.docs import index_once
+        from lakehouse.quality.store import results_once
         from lakehouse.runs.schedule import run_plan
 
-        outcomes = run_plan(plan, lambda func, item, sink: _timed(func, ctx, item, summary, watch,
-                                                                  sink),
-                            ctx=ctx, summary=summary, profile=profile, workers=workers)
+        with results_once(project), index_once(project):
+            outcomes = run_plan(plan, lambda func, item, sink: _timed(func, ctx, item, summary,
+                                                                      watch, sink),
+                                ctx=ctx, summary=summary, profile=profile, workers=workers)
         for outcome in outcomes:
             stage_name, name = outcome.key.split(":", 1)
             if outcome.error is not None:
@@ -97,8 +103,9 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
             summary.finish("blocked" if only_gates else "failed", "\n".join(messages))
         else:
             summary.finish("succeeded")
-    except BaseException as exc:  # interrupted: record what is known
+    except BaseException as exc:  # interrupted: record what is known, hand it on with the error
         summary.finish("failed", f"{type(exc).__name__}: {exc}")
+        _attach(exc, summary)
         raise
     finally:
         write_summary(project, summary)
@@ -106,9 +113,17 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     if errors and raise_errors:
         first = errors[0] if summary.status == "blocked" else next(
             e for e in errors if not isinstance(e, QualityGateError))
-        first.summary = summary  # type: ignore[attr-defined]
+        _attach(first, summary)
         raise first
     return summary
+
+
+def _attach(exc: BaseException, summary: RunSummary) -> None:
+    """Every error leaving :func:`run_pipeline` carries the run's summary as ``.summary``."""
+    try:
+        exc.summary = summary  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type with __slots__: nothing to attach to
+        pass
 
 
 def default_observers(project: Project) -> list[RunObserver]:

@@ -55,9 +55,9 @@ class GlueCatalog(Catalog):
     def __init__(self, *, region: str | None = None, endpoint_url: str | None = None,
                  catalog_id: str | None = None, client: Any = None):
         if client is None:
-            import boto3
+            from lakehouse.storage.aws import client as aws_client
 
-            client = boto3.client("glue", region_name=region, endpoint_url=endpoint_url)
+            client = aws_client("glue", region=region, endpoint_url=endpoint_url)
         self.client = client
         self.catalog_id = catalog_id
         self.endpoint_url = endpoint_url

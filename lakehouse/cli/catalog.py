@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
+from lakehouse.cli.errors import debug_requested, report
 from lakehouse.cli.options import load, project_options
 from lakehouse.errors import LakehouseError
+from lakehouse.terminal import render_table
 
 _json = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 
@@ -26,8 +28,7 @@ def _common(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except LakehouseError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(report(exc, debug=debug_requested(click.get_current_context(silent=True))))
 
     return wrapper
 
@@ -40,11 +41,7 @@ def _open(conf_dir: str | None, env: str | None):
 
 
 def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
-    cells = [[str(h) for h in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return render_table(headers, rows)
 
 
 def _emit(as_json: bool, data: object, text: str) -> None:

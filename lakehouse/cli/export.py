@@ -40,13 +40,12 @@ def rebuild(conf_dir: str, env: str | None, name: str, manifest_path: str, out: 
     from lakehouse.ml.rebuild import rebuild as run_rebuild
     from lakehouse.runs.summary import new_run_id
     from lakehouse.spark.session import local_session
-    from lakehouse.stages.context import StageContext
     from lakehouse.storage.uri import to_uri
 
     project = load(conf_dir, env)
     manifest_uri, out_uri = to_uri(manifest_path), (to_uri(out) if out else None)
-    ctx = StageContext(local_session(project.lake.spark), project, new_run_id())
-    result = run_rebuild(ctx, name, manifest_uri, out=out_uri)
+    result = run_rebuild(local_session(project.lake.spark), project, name, manifest_uri,
+                         run_id=new_run_id(), out=out_uri)
     n = len(result.rebuilt["files"])
     if result.identical:
         click.echo(f"identical: {n} files and _transforms.json match the manifest "

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 
 import click
 
+from lakehouse.cli.catalog import command as catalog_command
+from lakehouse.cli.dataset import command as dataset_command
+from lakehouse.cli.errors import report
+from lakehouse.cli.export import command as export_command
+from lakehouse.cli.infra import command as infra_command
+from lakehouse.cli.jars import command as jars_command
+from lakehouse.cli.listen import command as listen_command
 from lakehouse.cli.options import load, project_options
-from lakehouse.errors import LakehouseError
-
-# Command groups contributed by subpackages: each module exposes a click command `command`.
-_COMMAND_MODULES: list[str] = [
-    "lakehouse.cli.listen",
-    "lakehouse.cli.catalog",
-    "lakehouse.cli.quality",
-    "lakehouse.cli.package", "lakehouse.cli.submit",
-    "lakehouse.cli.dataset", "lakehouse.cli.runs", "lakehouse.cli.jars",
-    "lakehouse.cli.infra",
-    "lakehouse.cli.export",
-]
+from lakehouse.cli.package import command as package_command
+from lakehouse.cli.quality import command as quality_command
+from lakehouse.cli.runs import command as runs_command
+from lakehouse.cli.submit import command as submit_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,37 +136,20 @@ def _parse_months(text: str) -> list[int]:
     return sorted(months)
 
 
-def _register() -> None:
-    for module_name in _COMMAND_MODULES:
-        command = importlib.import_module(module_name).command
-        cli.add_command(command)
-
-
-_register()
+# Command groups of the other cli modules, imported explicitly (the import graph shows them).
+for _command in (listen_command, catalog_command, quality_command, package_command,
+                 submit_command, dataset_command, runs_command, jars_command, infra_command,
+                 export_command):
+    cli.add_command(_command)
 
 
 def main() -> None:
     """Console entry point: LakehouseErrors become short messages and exit codes."""
-    debug = "--debug" in sys.argv or os.environ.get("LAKEHOUSE_DEBUG")
+    debug = "--debug" in sys.argv or bool(os.environ.get("LAKEHOUSE_DEBUG"))
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except LakehouseError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        if debug:
-            raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc}\n"
-                   "  hint: re-run with --debug for the traceback", err=True)
-        sys.exit(1)
+    except (click.exceptions.Abort, Exception) as exc:
+        sys.exit(report(exc, debug=debug))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import click
 
 from lakehouse.cli.options import load, project_options
+from lakehouse.terminal import render_table
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 _gate = click.option("--gate", type=click.Choice(["landing_to_raw", "raw_to_curated",
@@ -92,14 +93,13 @@ def history(conf_dir: str, env: str | None, dataset: str, gate: str | None, limi
     if not runs:
         click.echo(f"no gate runs recorded for {dataset}")
         return
-    click.echo(f"{'evaluated_at':<27} {'gate':<22} {'status':<8} {'rows_in':>10} "
-               f"{'passed':>10} {'quarant.':>9}  failing rules")
-    for run in runs:
-        failing = ", ".join(f"{n}={r['failing']}" for n, r in sorted(run["rules"].items())
-                            if r["status"] == "failed")
-        click.echo(f"{run['evaluated_at'][:26]:<27} {run['gate']:<22} "
-                   f"{'BLOCKED' if run['blocked'] else 'ok':<8} {run['rows_in']:>10,} "
-                   f"{run['rows_passed']:>10,} {run['rows_quarantined']:>9,}  {failing}")
+    rows = [(run["evaluated_at"][:26], run["gate"], "BLOCKED" if run["blocked"] else "ok",
+             f"{run['rows_in']:,}", f"{run['rows_passed']:,}", f"{run['rows_quarantined']:,}",
+             ", ".join(f"{n}={r['failing']}" for n, r in sorted(run["rules"].items())
+                       if r["status"] == "failed"))
+            for run in runs]
+    click.echo(render_table(("evaluated_at", "gate", "status", "rows_in", "passed", "quarant.",
+                             "failing rules"), rows, right={3, 4, 5}))
 
 
 @command.command()

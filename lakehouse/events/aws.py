@@ -1,22 +1,5 @@
-"""boto3 clients for the trigger pipeline (``endpoint_url`` points tests at a moto server)."""
+"""boto3 clients for the trigger pipeline: the framework's one factory, ``storage/aws.py``."""
 
-from __future__ import annotations
+from lakehouse.storage.aws import ENDPOINT_ENV, client
 
-import os
-from typing import Any
-
-ENDPOINT_ENV = "LAKEHOUSE_AWS_ENDPOINT_URL"
-
-
-def client(service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
-    """A boto3 client; ``endpoint_url`` falls back to ``$LAKEHOUSE_AWS_ENDPOINT_URL``."""
-    import boto3
-    from botocore.config import Config
-
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return boto3.client(
-        service,
-        region_name=region or "us-east-1",
-        endpoint_url=endpoint_url or os.environ.get(ENDPOINT_ENV) or None,
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
-    )
+__all__ = ["ENDPOINT_ENV", "client"]

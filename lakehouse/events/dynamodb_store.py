@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from lakehouse.errors import EventError
-from lakehouse.events.idempotency import ClaimResult
+from lakehouse.events.claims import ClaimResult
 from lakehouse.events.model import ObjectArrival, sequencer_key
 
 

@@ -20,29 +20,17 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING
 
+from lakehouse.events.claims import ClaimResult, IdempotencyStore
 from lakehouse.events.model import ObjectArrival, sequencer_key
 from lakehouse.storage.uri import is_local, join_uri, local_path
 
 if TYPE_CHECKING:
     from lakehouse.config.project import Project
 
-ClaimResult = Literal["claimed", "done", "in_progress", "superseded"]
-
-
-class IdempotencyStore(Protocol):
-    """What the processor needs from a store (see the module docstring)."""
-
-    def claim(self, arrival: ObjectArrival, *, owner: str) -> ClaimResult: ...
-
-    def complete(self, arrival: ObjectArrival, *, owner: str, run_id: str) -> None: ...
-
-    def release(self, arrival: ObjectArrival, *, owner: str) -> None: ...
-
-    def touch(self, arrival: ObjectArrival, *, owner: str) -> None: ...
-
-    def status(self, arrival: ObjectArrival) -> str | None: ...
+__all__ = ["ClaimResult", "IdempotencyStore", "SqliteIdempotencyStore", "default_store_path",
+           "open_store"]
 
 
 _SCHEMA = """

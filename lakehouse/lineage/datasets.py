@@ -4,7 +4,7 @@ Schemas come from what the run already knows: the dataset contract (curated), th
 names (raw, all strings for CSV) and the export manifest's columns, so emitting lineage never
 reads a table. Column lineage for curate (curated column <- raw source column) comes from the
 contract; for exports, from Spark's analyzed plan, recorded by the export stage
-(:mod:`lakehouse.lineage.plan_columns`), with each input field's transformation subtype.
+(:mod:`lakehouse.spark.plan_columns`), with each input field's transformation subtype.
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from typing import Any
 
 from lakehouse.config.project import Project
 from lakehouse.runs.summary import StageResult
-from lakehouse.storage.uri import join_uri
+from lakehouse.storage.uri import is_local, join_uri, local_path
+
+
+def dataset_name(uri: str) -> tuple[str, str]:
+    """OpenLineage (namespace, name) of a location: ``file`` + path, or ``s3://bucket`` + key."""
+    if is_local(uri):
+        return "file", local_path(uri).as_posix()
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
+    return f"{scheme}://{bucket}", key or "/"
 
 
 def _schema(columns: list[tuple[str, str]]):
@@ -27,8 +36,6 @@ def _input(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int 
            files: int | None = None):
     from openlineage.client.event_v2 import InputDataset
     from openlineage.client.facet_v2 import input_statistics_input_dataset as stats
-
-    from lakehouse.lineage.emitter import dataset_name
 
     namespace, name = dataset_name(uri)
     facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
@@ -44,8 +51,6 @@ def _output(uri: str, *, columns: list[tuple[str, str]] | None = None, rows: int
     from openlineage.client.event_v2 import OutputDataset
     from openlineage.client.facet_v2 import column_lineage_dataset as cl
     from openlineage.client.facet_v2 import output_statistics_output_dataset as stats
-
-    from lakehouse.lineage.emitter import dataset_name
 
     namespace, name = dataset_name(uri)
     facets: dict[str, Any] = {"schema": _schema(columns)} if columns else {}
@@ -72,8 +77,6 @@ def _input_field(namespace: str, name: str, field: str, subtype: str | None = No
 def _export_lineage(project: Project, inputs: list[str],
                     recorded: dict[str, list[list[str]]] | None) -> dict[str, list[tuple[str, ...]]]:
     """The export stage's recorded plan lineage, with each input view as its curated table."""
-    from lakehouse.lineage.emitter import dataset_name
-
     names = {n: dataset_name(project.table_uri("curated", n)) for n in inputs}
     return {column: [(*names[view], field, subtype) for view, field, subtype in sources
                      if view in names]
@@ -83,8 +86,6 @@ def _export_lineage(project: Project, inputs: list[str],
 def stage_datasets(project: Project, stage: str, name: str,
                    result: StageResult | None) -> tuple[list, list]:
     """(inputs, outputs) of ``stage`` for dataset/export ``name``; counts once ``result`` is known."""
-    from lakehouse.lineage.emitter import dataset_name
-
     done = result is not None and result.status == "succeeded"
     if stage == "export":
         export = project.exports[name]

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakehouse.config.project import Project
+from lakehouse.lineage.datasets import stage_datasets
 from lakehouse.runs.observer import RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult
 from lakehouse.storage.uri import is_local, join_uri, local_path
@@ -40,15 +41,6 @@ def lineage_uri(project: Project) -> str:
 def run_uuid(run_id: str, *parts: str) -> str:
     """A stable UUID for a lakehouse run (or one stage of it)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "lakehouse:" + ":".join([run_id, *parts])))
-
-
-def dataset_name(uri: str) -> tuple[str, str]:
-    """OpenLineage (namespace, name) of a location: ``file`` + path, or ``s3://bucket`` + key."""
-    if is_local(uri):
-        return "file", local_path(uri).as_posix()
-    scheme, _, rest = uri.partition("://")
-    bucket, _, key = rest.partition("/")
-    return f"{scheme}://{bucket}", key or "/"
 
 
 class LineageObserver(RunObserver):
@@ -138,8 +130,6 @@ class LineageObserver(RunObserver):
                         inputs=list(inputs), outputs=list(outputs))
 
     def _datasets(self, stage: str, name: str, result: StageResult | None) -> tuple[list, list]:
-        from lakehouse.lineage.datasets import stage_datasets
-
         return stage_datasets(self.project, stage, name, result)
 
 

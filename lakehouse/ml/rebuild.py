@@ -17,7 +17,9 @@ from lakehouse.ml import manifest as M
 from lakehouse.storage.uri import join_uri
 
 if TYPE_CHECKING:
-    from lakehouse.stages.context import StageContext
+    from pyspark.sql import SparkSession
+
+    from lakehouse.config.project import Project
 
 
 @dataclass
@@ -34,8 +36,8 @@ class RebuildResult:
         return not self.differences
 
 
-def rebuild(ctx: StageContext, name: str, manifest_uri: str, *,
-            out: str | None = None) -> RebuildResult:
+def rebuild(spark: SparkSession, project: Project, name: str, manifest_uri: str, *,
+            run_id: str, out: str | None = None) -> RebuildResult:
     """Rebuild export ``name`` as recorded in ``manifest_uri`` into ``out``.
 
     ``out`` defaults to ``<exportable>/<name>/_rebuild/v<NNNNN>``. Raises
@@ -43,27 +45,28 @@ def rebuild(ctx: StageContext, name: str, manifest_uri: str, *,
     """
     from lakehouse.ml.build import build
     from lakehouse.quality.apply import gate_inputs
+    from lakehouse.tables import open_table_with
 
     original = M.read(manifest_uri)
     if original.get("kind") != "ml" or original.get("export") != name:
         raise TableError(f"{manifest_uri} is not a manifest of ML export {name!r} "
                          f"(export={original.get('export')!r}, kind={original.get('kind')!r})")
     spec = ExportConfig.model_validate(original["spec"])
-    project = ctx.project
     location = out or join_uri(project.table_uri("exportable", name), "_rebuild",
                                f"v{original['version']:05d}")
     snapshots = {}
     for table, version in original["input_versions"].items():
         try:
-            snapshots[table] = ctx.table(project.table_uri("curated", table)).read(version=version)
+            snapshots[table] = open_table_with(spark, project.table_uri("curated", table),
+                                               project.lake.tables).read(version=version)
         except Exception as exc:
             raise TableError(f"cannot read curated.{table} at version {version}: {exc}",
                              hint="the version may have been vacuumed; rebuild needs the files "
                                   "of that version", context={"export": name}) from exc
-    passed, _ = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id)
+    passed, _ = gate_inputs(spark, project, snapshots, run_id=run_id)
     for table, frame in passed.items():
         frame.createOrReplaceTempView(table)
-    built = build(ctx.spark.sql(spec.sql), spec, location=location, version=original["version"],
-                  input_versions=original["input_versions"], run_id=ctx.run_id)
+    built = build(spark.sql(spec.sql), spec, location=location, version=original["version"],
+                  input_versions=original["input_versions"], run_id=run_id)
     return RebuildResult(location=location, original=original, rebuilt=built.manifest,
                          differences=M.compare(original, built.manifest))

@@ -65,9 +65,9 @@ def check_dataset(spark: SparkSession, project: Project, dataset: DatasetConfig,
     """Dry-run ``dataset``'s contract against all its landing files (new or already ingested)."""
     from pyspark.sql import functions as F
 
+    from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform
     from lakehouse.sources.landing import list_landing_files
     from lakehouse.sources.readers import read_landing
-    from lakehouse.stages.conform import CONFORM_ERRORS, RAW_STRUCT, conform
     from lakehouse.stages.context import StageContext
     from lakehouse.stages.curate import evaluate
 
@@ -82,19 +82,19 @@ def check_dataset(spark: SparkSession, project: Project, dataset: DatasetConfig,
     outcome = None
     try:
         split = evaluate(ctx, dataset, conformed)
-        outcome = split["outcome"]
-        report.rows = split["rows_in"]
-        report.would_quarantine = split["quarantined_count"]
-        report.failed_rules = split["failed_counts"]
-        report.warnings = split["warnings"]
+        outcome = split.outcome
+        report.rows = split.rows_in
+        report.would_quarantine = split.quarantined_count
+        report.failed_rules = split.failed_counts
+        report.warnings = split.warnings
         report.blocked = outcome.blocked
         report.blocking = [r.name for r in outcome.results if r.blocking]
-        passed = split["passed"]
+        passed = split.passed
         keys = [F.col(f"`{k}`") for k in dataset.primary_key]
         distinct = passed.select(*keys).distinct().count()
         report.would_deduplicate = (report.rows - report.would_quarantine) - distinct
         report.would_write = distinct
-        broken = split["broken"].select(
+        broken = split.broken.select(
             F.col(RAW_STRUCT).alias("row"),
             F.concat(F.lit("does not match the declared schema: "),
                      F.array_join(CONFORM_ERRORS, ", ")).alias("_reason"),

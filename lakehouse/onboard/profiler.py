@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config.models import ColumnSpec, DatasetConfig
 from lakehouse.onboard.profile import ColumnProfile, DataProfile
 from lakehouse.onboard.suggest import MAX_SET_VALUES, rank_keys
+from lakehouse.sources.conform import cast_column
 from lakehouse.sources.landing import LandingFile
 from lakehouse.sources.malformed import CORRUPT_COLUMN
 from lakehouse.sources.naming import safe_column_names
 from lakehouse.sources.readers import METADATA_COLUMNS, read_landing
-from lakehouse.stages.conform import cast_column
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

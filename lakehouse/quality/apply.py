@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lakehouse.quality.gate import GateContext, GateOutcome, run_gate
+from lakehouse.quality import store
+from lakehouse.quality.gate import GateContext, run_gate
+from lakehouse.quality.outcome import GateOutcome
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -38,7 +40,7 @@ def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFra
         outcome = run_gate(df, rules=dataset.rules, gate=EXPORT_GATE, dataset=name,
                            run_id=run_id, context=GateContext(spark=spark, project=project))
         if outcome.blocked:
-            outcome.record(project)
+            store.record(project, outcome)
             outcome.raise_if_blocked()
         outcomes[name] = outcome
         passed[name] = outcome.passed
@@ -48,5 +50,5 @@ def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFra
 def finish(project: Project, outcomes: dict[str, GateOutcome]) -> None:
     """After the export is written: append quarantined rows and record results + Data Docs."""
     for outcome in outcomes.values():
-        outcome.write_quarantine(project)
-        outcome.record(project)
+        store.write_quarantine(project, outcome)
+        store.record(project, outcome)

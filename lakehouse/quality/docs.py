@@ -28,7 +28,7 @@ from lakehouse.storage.uri import join_uri
 
 if TYPE_CHECKING:
     from lakehouse.config import Project
-    from lakehouse.quality.gate import GateOutcome
+    from lakehouse.quality.outcome import GateOutcome
 
 
 def quality_root(project: Project) -> str:

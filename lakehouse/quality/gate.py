@@ -14,8 +14,8 @@ Usage (the curate stage)::
                        run_id=run_id, context=GateContext(spark=spark, project=project))
     outcome.raise_if_blocked()            # QualityGateError (exit code 3), nothing written
     table.merge(outcome.passed, ...)
-    outcome.write_quarantine(project)     # one append to the quarantine Delta table
-    outcome.record(project)               # results table + GX Data Docs; releases the cache
+    store.write_quarantine(project, outcome)  # one append to the quarantine Delta table
+    store.record(project, outcome)        # results table + GX Data Docs; releases the cache
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.quality import metrics as M
 from lakehouse.quality import rules as R
-from lakehouse.quality.results import RuleResult, blocked_error, row_result
+from lakehouse.quality.outcome import FAILED, QUARANTINE_COLUMNS, GateOutcome
+from lakehouse.quality.results import RuleResult, row_result
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from lakehouse.config import Project
-    from lakehouse.tables.base import CommitResult
 
-FAILED = "_failed_rules"
-QUARANTINE_COLUMNS = (FAILED, "_reason", "_gate", "_run_id", "_quarantined_at")
+__all__ = ["FAILED", "QUARANTINE_COLUMNS", "GateContext", "GateOutcome", "run_gate"]
+
 _BAD = "__lh_bad"
 
 
@@ -65,81 +65,6 @@ class GateContext:
     now: datetime | None = None
     cache: bool = False
     sample_rows: int = 5
-
-
-@dataclass
-class GateOutcome:
-    """What the gate decided. ``passed`` + ``quarantined`` rows = ``total`` rows."""
-
-    dataset: str
-    gate: str
-    run_id: str | None
-    started_at: datetime
-    passed: DataFrame
-    quarantined: DataFrame
-    results: list[RuleResult]
-    total: int
-    quarantined_count: int
-    stats: dict[str, float] = field(default_factory=dict)
-    rules: list = field(default_factory=list)
-    baseline: Mapping[str, float] | None = None
-    _annotated: DataFrame | None = None
-    docs_uri: str | None = None
-
-    @property
-    def passed_count(self) -> int:
-        return self.total - self.quarantined_count
-
-    @property
-    def blocked(self) -> bool:
-        return any(r.blocking for r in self.results)
-
-    @property
-    def warnings(self) -> dict[str, int]:
-        return {r.name: r.failing for r in self.results
-                if r.severity == "warn" and r.status == "failed"}
-
-    def error(self):
-        """The :class:`QualityGateError` describing why the gate blocked."""
-        return blocked_error(self.results, dataset=self.dataset, gate=self.gate,
-                             run_id=self.run_id, docs=self.docs_uri)
-
-    def raise_if_blocked(self) -> None:
-        if self.blocked:
-            raise self.error()
-
-    def summary(self) -> dict[str, Any]:
-        """Row accounting and per-rule results, JSON-ready (for run records)."""
-        return {"dataset": self.dataset, "gate": self.gate, "run_id": self.run_id,
-                "blocked": self.blocked, "rows_in": self.total, "rows_passed": self.passed_count,
-                "rows_quarantined": self.quarantined_count, "warnings": self.warnings,
-                "results": [r.to_dict() for r in self.results]}
-
-    def write_quarantine(self, project: Project) -> CommitResult | None:
-        """Append the quarantined rows (one write) unless the gate blocked or none failed."""
-        from lakehouse.quality.store import append_quarantine
-
-        if self.blocked or not self.quarantined_count:
-            return None
-        return append_quarantine(project, self)
-
-    def record(self, project: Project, *, docs: bool = True) -> str | None:
-        """Persist results/metrics and build the GX Data Docs page; release the cache."""
-        from lakehouse.quality.store import append_results
-
-        try:
-            append_results(project, self)
-            if docs:
-                from lakehouse.quality.docs import build_docs
-
-                self.docs_uri = build_docs(project, self, baseline=self.baseline)
-        finally:
-            self.release()
-        return self.docs_uri
-
-    def release(self) -> None:
-        if self._annotated is not None and self._annotated.is_cached:
-            self._annotated.unpersist()
 
 
 def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | None = None,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
         ExpectationSuiteValidationResult,
     )
 
-    from lakehouse.quality.gate import GateOutcome
+    from lakehouse.quality.outcome import GateOutcome
 
 # SQL below is built from the dataset contract (trusted config), never from data.
 _GX_SEVERITY = {"warn": "warning", "quarantine": "critical", "fail": "critical"}

@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.errors import ConcurrentCommitError, QualityGateError
-from lakehouse.quality.gate import FAILED, QUARANTINE_COLUMNS, GateContext, run_gate
+from lakehouse.quality.gate import GateContext, run_gate
+from lakehouse.quality.outcome import FAILED, QUARANTINE_COLUMNS
 from lakehouse.quality.store import table
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def _split(spark: SparkSession, project: Project, config: DatasetConfig, gate: s
         fixed = outcome.passed.drop(*[f"__lh_keep{c}" for c in _KEEP])
         return fixed, still, outcome
 
-    from lakehouse.stages.conform import CONFORM_ERRORS, RAW_STRUCT, conform, meta_fields
+    from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform, meta_fields
 
     # _gate/_run_id/_quarantined_at ride along inside the _raw struct and come back unchanged
     conformed = conform(rows.drop(FAILED, "_reason"), config)

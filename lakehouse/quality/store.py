@@ -1,4 +1,5 @@
-"""Where gates keep state, all through the tables layer (Delta):
+"""Where gates keep state, all through the tables layer (Delta). Gate outcomes are values;
+this module persists them (:func:`write_quarantine`, :func:`record`):
 
 * quarantine: ``project.quarantine_uri(dataset, gate)`` — rejected rows (append per run);
 * results: ``<lake root>/_quality/results`` — one row per rule per gate run, plus one
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from lakehouse.config import Project
-    from lakehouse.quality.gate import GateOutcome
+    from lakehouse.quality.outcome import GateOutcome
     from lakehouse.tables.base import CommitResult, DeltaTableStore
 
 GATE_ROW = "__gate__"
@@ -61,6 +62,29 @@ def append_quarantine(project: Project, outcome: GateOutcome) -> CommitResult:
         if outcome.run_id else None
     q = table(spark, project, project.quarantine_uri(outcome.dataset, outcome.gate))
     return q.append(outcome.quarantined, idempotency_key=key, schema_mode="merge")
+
+
+def write_quarantine(project: Project, outcome: GateOutcome) -> CommitResult | None:
+    """Append the quarantined rows (one write) unless the gate blocked or none failed."""
+    if outcome.blocked or not outcome.quarantined_count:
+        return None
+    return append_quarantine(project, outcome)
+
+
+def record(project: Project, outcome: GateOutcome, *, docs: bool = True) -> str | None:
+    """Persist results/metrics and build the GX Data Docs page; release the gate's cache.
+
+    Sets and returns ``outcome.docs_uri`` (the blocked-gate error names that page).
+    """
+    try:
+        append_results(project, outcome)
+        if docs:
+            from lakehouse.quality.docs import build_docs
+
+            outcome.docs_uri = build_docs(project, outcome, baseline=outcome.baseline)
+    finally:
+        outcome.release()
+    return outcome.docs_uri
 
 
 def result_rows(outcome: GateOutcome) -> list[tuple]:
@@ -145,7 +169,7 @@ def append_intake_results(spark: SparkSession, project: Project, *, dataset: str
     """Record the ``landing_to_raw`` gate of one ingest: rows read, malformed per problem."""
     from datetime import UTC
 
-    from lakehouse.quality.gate import GateOutcome
+    from lakehouse.quality.outcome import GateOutcome
     from lakehouse.quality.results import RuleResult
     from lakehouse.sources.malformed import INGEST_GATE
 

@@ -8,6 +8,7 @@ from typing import Any
 from lakehouse.errors import LakehouseError
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
+from lakehouse.terminal import render_table
 
 
 def runs_folder(runs_uri: str) -> str:
@@ -50,20 +51,22 @@ def stage_totals(record: dict[str, Any]) -> dict[str, int]:
 
 def render_list(records: list[dict[str, Any]]) -> str:
     head = ("run_id", "status", "stage", "started", "secs", "datasets", "written", "quarant.")
-    rows: list[tuple] = [head]
+    rows: list[tuple] = []
     for r in records:
         totals = stage_totals(r)
         secs = sum(float(s.get("duration_s") or 0) for s in r.get("stages", []))
         rows.append((r["run_id"], r["status"], r["stage"], (r.get("started_at") or "")[:19],
                      f"{secs:.1f}", ",".join(r.get("datasets", [])) or "-",
                      f"{totals['rows_written']:,}", f"{totals['rows_quarantined']:,}"))
-    return _table(rows, right={4, 6, 7}) if records else "no runs recorded yet (run `lakehouse run`)"
+    if not records:
+        return "no runs recorded yet (run `lakehouse run`)"
+    return render_table(head, rows, right={4, 6, 7})
 
 
 def render_run(record: dict[str, Any]) -> str:
     """Per stage rows in/out/quarantined/deduplicated, versions, timings, gate results, errors."""
     head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions", "secs")
-    rows: list[tuple] = [head]
+    rows: list[tuple] = []
     for s in record.get("stages", []):
         versions = ",".join(f"{k}@{v}" for k, v in (s.get("table_versions") or {}).items() if v is not None)
         rows.append((s["dataset"], s["stage"], s["status"], f"{s['rows_read']:,}",
@@ -73,7 +76,7 @@ def render_run(record: dict[str, Any]) -> str:
              f"stage {record.get('stage')}",
              f"started {record.get('started_at')}  finished {record.get('finished_at')}  "
              f"trigger {json.dumps(record.get('trigger') or {})}",
-             "", _table(rows, right={3, 4, 5, 6, 8})]
+             "", render_table(head, rows, right={3, 4, 5, 6, 8})]
     gates = [g for s in record.get("stages", []) for g in (s.get("details") or {}).get("gates", [])]
     if gates:
         lines += ["", "quality gates:"]
@@ -100,10 +103,3 @@ def render_run(record: dict[str, Any]) -> str:
     lines.append("row accounting balances" if balanced else "row accounting does NOT balance")
     return "\n".join(lines)
 
-
-def _table(rows: list[tuple], right: set[int]) -> str:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                       for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

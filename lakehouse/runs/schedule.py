@@ -175,12 +175,7 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
         ctx.spark.sparkContext.setLocalProperty("spark.scheduler.pool",
                                                 key.split(":", 1)[1] if workers > 1 else None)
 
-    from lakehouse.quality.docs import index_once
-    from lakehouse.quality.store import results_once
-
-    # one Data Docs index and one results commit per run, not per gate
-    with results_once(ctx.project), index_once(ctx.project):
-        outcomes = run_units(units, workers=workers, on_thread_start=pool)
+    outcomes = run_units(units, workers=workers, on_thread_start=pool)
     order = {k: i for i, k in enumerate(keys)}
     summary.stages.sort(key=lambda s: order.get(f"{s.stage}:{s.dataset}", len(order)))
     for outcome in outcomes:

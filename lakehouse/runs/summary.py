@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from lakehouse.terminal import render_table
+
 Status = Literal["succeeded", "skipped", "failed", "blocked", "running"]
 
 
@@ -94,16 +96,13 @@ class RunSummary:
         """A fixed-width table for the terminal."""
         head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions",
                 "delta", "secs")
-        rows = [head]
+        rows = []
         for s in self.stages:
             versions = ",".join(f"{k}@{v}" for k, v in s.table_versions.items() if v is not None)
             rows.append((s.dataset, s.stage, s.status, f"{s.rows_read:,}", f"{s.rows_written:,}",
                          f"{s.rows_quarantined:,}", f"{s.rows_deduplicated:,}", versions or "-",
                          s.writer or "-", f"{s.duration_s:.1f}"))
-        widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
-        lines = ["  ".join(str(c).ljust(w) if i < 3 or i in (7, 8) else str(c).rjust(w)
-                           for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = render_table(head, rows, right={3, 4, 5, 6, 9}).split("\n")
         notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]
         notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
         footer = f"run {self.run_id}: {self.status}"

@@ -1,4 +1,4 @@
-"""boto3 clients for the submitters, pointed at the profile's region and endpoint."""
+"""boto3 clients for the submitters: the profile's region and endpoint, through ``storage/aws.py``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 from typing import Any
 
 from lakehouse.config.runtimes import RuntimesSection
-
-ENDPOINT_ENV = "LAKEHOUSE_AWS_ENDPOINT_URL"
+from lakehouse.storage import aws
+from lakehouse.storage.aws import ENDPOINT_ENV
 
 
 def endpoint_url(settings: RuntimesSection | None = None) -> str | None:
@@ -17,8 +17,5 @@ def endpoint_url(settings: RuntimesSection | None = None) -> str | None:
 
 def client(service: str, settings: RuntimesSection | None = None) -> Any:
     """A boto3 client for ``service`` honouring the profile's region and endpoint."""
-    import boto3
-
-    region = (settings.region if settings else None) or os.environ.get("AWS_REGION") \
-        or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client(service, region_name=region, endpoint_url=endpoint_url(settings))
+    return aws.client(service, region=settings.region if settings else None,
+                      endpoint_url=endpoint_url(settings))

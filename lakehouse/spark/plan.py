@@ -1,5 +1,5 @@
 """What the column-lineage parser needs from a DataFrame: its analyzed plan as JSON and the
-(name, exprId) of each output column (see :mod:`lakehouse.lineage.plan_columns`)."""
+(name, exprId) of each output column (see :mod:`lakehouse.spark.plan_columns`)."""
 
 from __future__ import annotations
 

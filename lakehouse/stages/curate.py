@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.config.models import DatasetConfig
+from lakehouse.quality import store
 from lakehouse.runs.summary import StageResult
+from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform, conform_rule_names
 from lakehouse.stages import publish
-from lakehouse.stages.conform import CONFORM_ERRORS, RAW_STRUCT, conform, conform_rule_names
 from lakehouse.stages.context import StageContext
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from lakehouse.quality.outcome import GateOutcome
+
 log = logging.getLogger(__name__)
 GATE = "raw_to_curated"
 _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
+
+
+@dataclass
+class Evaluation:
+    """What :func:`evaluate` found in one conformed batch, before anything is written.
+
+    ``rows_in`` = rows ``passed`` + ``quarantined_count`` (conform failures, in ``broken``,
+    plus the gate's quarantines, in ``outcome.quarantined``).
+    """
+
+    rows_in: int
+    passed: DataFrame
+    broken: DataFrame
+    quarantined_count: int
+    warnings: dict[str, int]
+    failed_counts: dict[str, int]
+    column_stats: dict[str, dict[str, Any]]
+    outcome: GateOutcome
 
 
 def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
@@ -46,20 +68,20 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     try:
         split = _split(ctx, dataset, conformed)
         quarantined, written = _write(ctx, dataset, split, raw_version=upto)
-        split["outcome"].record(project)
+        store.record(project, split.outcome)
     finally:
         conformed.unpersist()
-    result.rows_read = split["rows_in"]
+    result.rows_read = split.rows_in
     result.rows_quarantined = quarantined
     if not written.committed:  # a re-run after a crash: report what the committed merge did
         written = _committed_merge(ctx, dataset, written, upto, split["rows_in"] - quarantined)
     result.rows_written = written.rows_inserted + written.rows_updated
     result.rows_deduplicated = written.rows_deduplicated
-    result.rows_warned = sum(split["warnings"].values())
+    result.rows_warned = sum(split.warnings.values())
     result.details = {
         "inserted": written.rows_inserted, "updated": written.rows_updated,
-        "failed_rules": split["failed_counts"], "warnings": split["warnings"],
-        "column_stats": split["column_stats"], "gates": [gate_summary(split["outcome"])],
+        "failed_rules": split.failed_counts, "warnings": split.warnings,
+        "column_stats": split.column_stats, "gates": [gate_summary(split.outcome)],
     }
     if not written.committed:
         result.message = "curated commit was already made by an earlier run of this raw version"
@@ -92,17 +114,17 @@ def _committed_merge(ctx: StageContext, dataset: DatasetConfig, skipped, raw_ver
                    rows_deduplicated=passed - inserted - updated)
 
 
-def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:
+def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> Evaluation:
     """Evaluate, and stop before any write when the gate blocks (its results are recorded)."""
     split = evaluate(ctx, dataset, conformed)
-    outcome = split["outcome"]
+    outcome = split.outcome
     if outcome.blocked:  # record results + Data Docs, then stop before any write
-        outcome.record(ctx.project)
+        store.record(ctx.project, outcome)
         outcome.raise_if_blocked()
     return split
 
 
-def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> dict:
+def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> Evaluation:
     """Evaluate conform errors and the gate's row rules in one pass over the conformed rows.
 
     Writes nothing (``lakehouse dataset check`` uses it as a dry run). Returns the row
@@ -136,17 +158,12 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
     for c in numeric:
         mean = counts[f"__mean:{c}"]
         column_stats[c]["mean"] = None if mean is None else round(float(mean), 6)
-    return {
-        "rows_in": rows,
-        "passed": outcome.passed,
-        "broken": broken,
-        "quarantined_count": outcome.quarantined_count,
-        "warnings": outcome.warnings,
-        "failed_counts": {**failed_counts, **{r.name: r.failing for r in outcome.results
-                                              if r.severity != "warn" and r.failing}},
-        "column_stats": column_stats,
-        "outcome": outcome,
-    }
+    return Evaluation(
+        rows_in=rows, passed=outcome.passed, broken=broken,
+        quarantined_count=outcome.quarantined_count, warnings=outcome.warnings,
+        failed_counts={**failed_counts, **{r.name: r.failing for r in outcome.results
+                                           if r.severity != "warn" and r.failing}},
+        column_stats=column_stats, outcome=outcome)
 
 
 def _add_conform_results(outcome, counts, names: list[str]) -> None:
@@ -164,17 +181,17 @@ def _add_conform_results(outcome, counts, names: list[str]) -> None:
     outcome.quarantined_count += broken
 
 
-def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_version: int | None):
+def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_version: int | None):
     """Schema check, then one append to quarantine and one merge into curated; both
     idempotent per raw version. Returns (rows quarantined, merge result)."""
     project = ctx.project
-    passed = split["passed"].drop(RAW_STRUCT, CONFORM_ERRORS)
+    passed = split.passed.drop(RAW_STRUCT, CONFORM_ERRORS)
     curated_uri = project.table_uri("curated", dataset.name)
     publish.check_schema(ctx, zone="curated", name=dataset.name, schema=passed.schema,
                          policy=dataset.schema_policy)
     quarantine_uri = project.quarantine_uri(dataset.name, GATE)
     qtable = ctx.table(quarantine_uri)
-    quarantined = split["quarantined_count"]
+    quarantined = split.quarantined_count
     if quarantined or not qtable.exists():  # create it on the first run, even when empty
         qtable.append(_quarantine_rows(ctx, split),
                       idempotency_key=f"lakehouse-quarantine-{dataset.name}-{GATE}-raw{raw_version}",
@@ -192,19 +209,19 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: dict, *, raw_versio
     return quarantined, merged
 
 
-def _quarantine_rows(ctx: StageContext, split: dict) -> DataFrame:
+def _quarantine_rows(ctx: StageContext, split: Evaluation) -> DataFrame:
     """Rows as received + failed rules + reason: conform failures and gate quarantines."""
     from pyspark.sql import functions as F
 
     keep = [f"{RAW_STRUCT}.*", "_source_file", "_ingest_run_id", "_ingested_at", "_record_hash"]
-    broken = split["broken"].select(
+    broken = split.broken.select(
         *keep, F.col(CONFORM_ERRORS).alias("_failed_rules"),
         F.concat(F.lit("does not match the declared schema: "),
                  F.array_join(CONFORM_ERRORS, ", ")).alias("_reason"),
         F.lit(GATE).alias("_gate"), F.lit(ctx.run_id).alias("_run_id"),
         F.current_timestamp().alias("_quarantined_at"),
     )
-    gated = split["outcome"].quarantined
+    gated = split.outcome.quarantined
     gated = gated.select(*keep, "_failed_rules", "_reason", "_gate", "_run_id", "_quarantined_at")
     return broken.unionByName(gated)
 

@@ -131,8 +131,8 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
 def _column_lineage(df) -> dict[str, list[list[str]]] | None:
     """Output column -> [[input, column, subtype], ...] from Spark's analyzed plan (for the
     OpenLineage column-lineage facet); None, with a warning, where the plan cannot be read."""
-    from lakehouse.lineage.plan_columns import column_lineage
     from lakehouse.spark.plan import analyzed_plan
+    from lakehouse.spark.plan_columns import column_lineage
 
     try:
         return {column: [list(source) for source in sources]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
+from lakehouse.errors import StorageError
 from lakehouse.storage.uri import is_local, local_path
 
 
@@ -24,9 +25,9 @@ class FileInfo:
 
 
 def _s3():
-    import boto3
+    from lakehouse.storage.aws import client
 
-    return boto3.client("s3")
+    return client("s3")
 
 
 def _split_s3(uri: str) -> tuple[str, str]:
@@ -136,5 +137,5 @@ def relative_to(uri: str, base: str) -> str:
     """``uri`` relative to the folder ``base`` (both URIs), decoded."""
     base = base.rstrip("/") + "/"
     if not uri.startswith(base):
-        raise ValueError(f"{uri} is not under {base}")
+        raise StorageError(f"{uri} is not under {base}", uri=uri)
     return unquote(uri[len(base):])

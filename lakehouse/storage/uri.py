@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from lakehouse.errors import InvalidArgumentError, StorageError
+
 REMOTE_SCHEMES = ("s3", "s3a", "s3n")
 
 
@@ -14,7 +16,8 @@ def to_uri(location: str, *, base: Path | None = None) -> str:
     if "://" in location:
         scheme = location.split("://", 1)[0]
         if scheme not in ("file", *REMOTE_SCHEMES):
-            raise ValueError(f"unsupported URI scheme {scheme!r} in {location!r}")
+            raise StorageError(f"unsupported URI scheme {scheme!r} in {location!r}",
+                               uri=location, hint="use a path, file:// or s3://")
         return location.rstrip("/")
     path = Path(location).expanduser()
     if not path.is_absolute():
@@ -39,7 +42,7 @@ def local_path(uri: str) -> Path:
         return Path(uri)
     parsed = urlparse(uri)
     if parsed.scheme != "file":
-        raise ValueError(f"not a local URI: {uri}")
+        raise StorageError(f"not a local URI: {uri}", uri=uri)
     return Path(unquote(parsed.path))
 
 
@@ -53,7 +56,7 @@ def set_spark_s3_scheme(scheme: str) -> None:
     (EMRFS on EMR, Glue's S3 connector). Session factories call this for their runtime."""
     global _spark_s3_scheme
     if scheme not in ("s3", "s3a"):
-        raise ValueError(f"unsupported Spark S3 scheme {scheme!r} (use 's3' or 's3a')")
+        raise InvalidArgumentError("Spark S3 scheme", scheme, ("s3", "s3a"))
     _spark_s3_scheme = scheme
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 from typing import TYPE_CHECKING
 
 from lakehouse.tables.fs import TableFiles, spark_path
@@ -24,6 +25,9 @@ STAGING_DIR = "_lakehouse/staging"
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 STATS_COLUMNS = 32          # Delta's default delta.dataSkippingNumIndexedCols
 MAX_STRING_STAT = 32
+def new_write_id() -> str:
+    """A unique, time-ordered name for one write's staging directory."""
+    return f"{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
 
 
 def unescape_path_name(name: str) -> str:

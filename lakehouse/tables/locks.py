@@ -4,12 +4,15 @@ delta-rs ships no DynamoDB lock any more and shares none with delta-spark, so th
 serializes its own commits to a table. A lock is held around "read snapshot -> decide ->
 commit" (for merges, around the whole rewrite), never around plain Spark file writes.
 Failure to acquire within the timeout raises :class:`ConcurrentCommitError` naming the
-table and the current holder.
+table and the current holder. A holder calls :meth:`TableLock.check` right before it commits:
+a DynamoDB lease whose heartbeat failed (lease taken over, table gone, no network) raises
+there, so a commit never goes ahead unleased.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -24,6 +27,7 @@ from lakehouse.storage.uri import is_local, local_path
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 DEFAULT_LOCK_TABLE = "lakehouse-locks"
+log = logging.getLogger(__name__)
 
 
 def _holder() -> dict:
@@ -35,6 +39,9 @@ class TableLock(Protocol):
     """Something that serializes commits to one table URI."""
 
     def hold(self, table_uri: str) -> Iterator[None]: ...
+
+    def check(self, table_uri: str) -> None:
+        """Raise :class:`ConcurrentCommitError` unless this process still holds the lock."""
 
 
 class FileTableLock:
@@ -67,25 +74,31 @@ class FileTableLock:
         finally:
             lock.release()
 
+    def check(self, table_uri: str) -> None:
+        """A file lock cannot be lost while its process lives: nothing to check."""
+
 
 class DynamoDbTableLock:
     """A lease item per table in a DynamoDB table (partition key ``lock_key``, string).
 
     Acquire = conditional put (no item, or the item's lease expired); a background thread
-    renews the lease while held; release = conditional delete by owner.
+    renews the lease while held; release = conditional delete by owner. When a renewal fails
+    the heartbeat logs it and stops; :meth:`check` then raises, so the holder's commit fails
+    instead of going ahead unleased (another writer may hold the table by then).
     """
 
     def __init__(self, table_name: str = DEFAULT_LOCK_TABLE, *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
                  lease_seconds: float = 60.0, endpoint_url: str | None = None,
                  region: str | None = None, poll_seconds: float = 0.5, create_table: bool = False):
-        import boto3
+        from lakehouse.storage.aws import client
 
         self.table_name = table_name
         self.timeout = timeout
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        self.client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
+        self.client = client("dynamodb", region=region, endpoint_url=endpoint_url)
+        self._lost: dict[str, threading.Event] = {}   # table URI -> set when renewal failed
+        self._failure: dict[str, str] = {}
         if create_table:
             self.ensure_table()
 
@@ -121,7 +134,7 @@ class DynamoDbTableLock:
         item = self.client.get_item(TableName=self.table_name, Key={"lock_key": {"S": key}})
         return item.get("Item", {}).get("holder", {}).get("S", "unknown")
 
-    def _renew(self, key: str, owner: str, stop: threading.Event) -> None:
+    def _renew(self, key: str, owner: str, stop: threading.Event, lost: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):
             try:
                 self.client.update_item(
@@ -132,8 +145,30 @@ class DynamoDbTableLock:
                     ExpressionAttributeValues={":exp": {"N": str(time.time() + self.lease_seconds)},
                                                ":owner": {"S": owner}},
                 )
-            except Exception:
+            except Exception as exc:  # any failure: the lease can no longer be trusted
+                if isinstance(exc, self.client.exceptions.ConditionalCheckFailedException):
+                    why = "the lease was taken over by another holder"
+                else:
+                    why = f"{type(exc).__name__}: {exc}"
+                self._failure[key] = why
+                log.error("commit lease on %s (lock table %s) could not be renewed: %s",
+                          key, self.table_name, why)
+                lost.set()
                 return
+
+    def lost(self, table_uri: str) -> threading.Event | None:
+        """The event set when the heartbeat of the current lease on ``table_uri`` failed."""
+        return self._lost.get(table_uri)
+
+    def check(self, table_uri: str) -> None:
+        """Raise :class:`ConcurrentCommitError` if the lease on ``table_uri`` was lost."""
+        lost = self._lost.get(table_uri)
+        if lost is not None and lost.is_set():
+            why = self._failure.get(table_uri, "renewal failed")
+            raise ConcurrentCommitError(
+                f"the commit lease was lost ({why}); nothing was committed",
+                hint="another writer may hold the table now; re-run (writes are idempotent)",
+                context={"table": table_uri, "lock_table": self.table_name})
 
     @contextmanager
     def hold(self, table_uri: str) -> Iterator[None]:
@@ -149,15 +184,19 @@ class DynamoDbTableLock:
                     context={"table": table_uri, "lock_table": self.table_name},
                 )
             time.sleep(self.poll_seconds)
-        stop = threading.Event()
-        renewer = threading.Thread(target=self._renew, args=(table_uri, holder["owner"], stop),
-                                   daemon=True)
+        stop, lost = threading.Event(), threading.Event()
+        self._lost[table_uri] = lost
+        self._failure.pop(table_uri, None)
+        renewer = threading.Thread(target=self._renew,
+                                   args=(table_uri, holder["owner"], stop, lost), daemon=True)
         renewer.start()
         try:
             yield
         finally:
             stop.set()
             renewer.join(timeout=5)
+            if self._lost.get(table_uri) is lost:
+                del self._lost[table_uri]
             try:
                 self.client.delete_item(
                     TableName=self.table_name, Key={"lock_key": {"S": table_uri}},

@@ -15,6 +15,8 @@ from lakehouse.errors import TableError
 from lakehouse.tables.fs import TableFiles
 
 LOG_DIR = "_delta_log"
+OPERATION_KEY = "lakehouse.operation"  # commitInfo: the operation as lakehouse names it
+METRICS_KEY = "lakehouse.metrics"      # commitInfo: file and row counts of the commit
 
 
 @dataclass

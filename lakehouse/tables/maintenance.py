@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 from lakehouse.errors import TableError
 from lakehouse.tables.base import CommitResult, HistoryEntry
-from lakehouse.tables.log import available_versions, read_commit
+from lakehouse.tables.files import new_write_id, write_data_files
+from lakehouse.tables.log import METRICS_KEY, OPERATION_KEY, available_versions, read_commit
 from lakehouse.tables.snapshot import SnapshotFile, read_files, snapshot_files
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from lakehouse.tables.portable import PortableDeltaTable
+    from lakehouse.tables.portable_protocol import PortableTable
 
 LOCK_SIDECAR = "_lakehouse/commit.lock"
 
@@ -88,7 +89,7 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
     return [f for i, f in enumerate(snap) if i in chosen]
 
 
-def read_appended(table: PortableDeltaTable, since_version: int | None,
+def read_appended(table: PortableTable, since_version: int | None,
                   until_version: int | None = None) -> DataFrame:
     """Rows in files added (dataChange) by commits after ``since_version`` up to and including
     ``until_version`` (default: the latest), so a caller that fixed its range at the start
@@ -120,8 +121,6 @@ def read_appended(table: PortableDeltaTable, since_version: int | None,
 
 
 def history(delta, limit: int | None) -> list[HistoryEntry]:
-    from lakehouse.tables.portable import OPERATION_KEY
-
     out = []
     for item in delta.history(limit):
         params = item.get("operationParameters") or {}
@@ -130,7 +129,7 @@ def history(delta, limit: int | None) -> list[HistoryEntry]:
             timestamp=dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC),
             operation=item.get(OPERATION_KEY) or item.get("operation", ""),
             parameters=dict(params),
-            metrics=dict(item.get("lakehouse.metrics") or item.get("operationMetrics") or {}),
+            metrics=dict(item.get(METRICS_KEY) or item.get("operationMetrics") or {}),
         ))
     return out
 
@@ -147,11 +146,8 @@ def version_at(delta, timestamp: dt.datetime | str, uri: str) -> int:
     return max(h.version for h in entries)
 
 
-def optimize(table: PortableDeltaTable, target_file_rows: int | None) -> CommitResult:
+def optimize(table: PortableTable, target_file_rows: int | None) -> CommitResult:
     """Compact partitions holding more than one file (dataChange=false rewrite)."""
-    from lakehouse.tables.files import write_data_files
-    from lakehouse.tables.portable import _write_id
-
     target = target_file_rows or 1_000_000
     with table.lock.hold(table.uri):
         delta = table._require()
@@ -166,7 +162,7 @@ def optimize(table: PortableDeltaTable, target_file_rows: int | None) -> CommitR
         df = read_files(table.spark, table.files, schema, parts, victims)
         rows = sum(f.num_records or 0 for f in victims)
         df = df.repartition(*parts) if parts else df.coalesce(max(1, math.ceil(rows / target)))
-        adds = write_data_files(df, table.files, partition_by=parts, write_id=_write_id(),
+        adds = write_data_files(df, table.files, partition_by=parts, write_id=new_write_id(),
                                 data_change=False, max_records_per_file=target)
         version = table.commit(schema, parts, adds, victims, None, "OPTIMIZE",
                                data_change=False)
@@ -174,7 +170,7 @@ def optimize(table: PortableDeltaTable, target_file_rows: int | None) -> CommitR
                         files_removed=len(victims), operation="OPTIMIZE")
 
 
-def vacuum(table: PortableDeltaTable, retention_hours: float, dry_run: bool) -> list[str]:
+def vacuum(table: PortableTable, retention_hours: float, dry_run: bool) -> list[str]:
     """Delete files no snapshot within the retention window references (and orphans)."""
     with table.lock.hold(table.uri):
         delta = table._require()

@@ -11,7 +11,6 @@ A crash before step 3 leaves orphan files that readers never see and ``vacuum`` 
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,10 +18,11 @@ from lakehouse.errors import ConcurrentCommitError, SchemaError, TableError
 from lakehouse.faults import fault_point
 from lakehouse.tables import maintenance
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
-from lakehouse.tables.files import write_data_files
+from lakehouse.tables.files import new_write_id, write_data_files
 from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
 from lakehouse.tables.locks import TableLock, default_lock
-from lakehouse.tables.log import has_delta_log
+from lakehouse.tables.log import METRICS_KEY, OPERATION_KEY, has_delta_log
+from lakehouse.tables.portable_merge import merge as _merge
 from lakehouse.tables.schemas import align, check_schema, from_delta_schema, merged_schema
 from lakehouse.tables.snapshot import read_files, snapshot_files
 
@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-OPERATION_KEY = "lakehouse.operation"
-METRICS_KEY = "lakehouse.metrics"
+__all__ = ["METRICS_KEY", "OPERATION_KEY", "PortableDeltaTable"]
 
 
 class PortableDeltaTable:
@@ -114,9 +113,7 @@ class PortableDeltaTable:
               partition_by: list[str] | None = None, delete_flag: str | None = None,
               idempotency_key: str | None = None,
               schema_mode: SchemaMode = "strict") -> MergeResult:
-        from lakehouse.tables.portable_merge import merge
-
-        return merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
+        return _merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
                      delete_flag=delete_flag, idempotency_key=idempotency_key,
                      schema_mode=schema_mode)
 
@@ -148,7 +145,7 @@ class PortableDeltaTable:
         if replace_where:
             maintenance.check_replace_where(data, replace_where, self.uri)
         fault_point("table.before_data_files", self.uri)
-        adds = write_data_files(data, self.files, partition_by=parts, write_id=_write_id())
+        adds = write_data_files(data, self.files, partition_by=parts, write_id=new_write_id())
         fault_point("table.after_data_files", self.uri)
         with self.lock.hold(self.uri):
             if self._already_done(idempotency_key):
@@ -178,7 +175,10 @@ class PortableDeltaTable:
                idempotency_key: str | None, operation: str, *, new_cols: list[str] = (),
                parameters: dict | None = None, data_change: bool = True,
                metrics: dict | None = None) -> int:
-        """Commit adds + removes as one transaction (caller holds the lock). Returns version."""
+        """Commit adds + removes as one transaction (caller holds the lock). Returns version.
+
+        Raises :class:`ConcurrentCommitError` without committing when the lock was lost.
+        """
         from deltalake.transaction import CommitProperties, RemoveAction, Transaction
 
         from lakehouse.tables.schemas import to_delta_schema
@@ -200,6 +200,7 @@ class PortableDeltaTable:
                 raise SchemaError(f"partition columns {parts} differ from the table's "
                                   f"{list(dt.metadata().partition_columns)}",
                                   context={"table": self.uri})
+            self.lock.check(self.uri)  # a lost lease (failed heartbeat) fails the commit
             if new_cols:
                 _add_columns(dt, schema, new_cols)
             rm = [RemoveAction(path=f.rel, data_change=data_change, deletion_timestamp=_now_ms(),
@@ -215,6 +216,7 @@ class PortableDeltaTable:
 
         from lakehouse.tables.schemas import to_delta_schema
 
+        self.lock.check(self.uri)
         create_table_with_add_actions(self._rs_uri, to_delta_schema(schema), adds, mode="error",
                                       partition_by=parts, description=description,
                                       storage_options=self._opts, commit_properties=props)
@@ -260,19 +262,13 @@ def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:
 
 
 def _str_values(values: dict) -> dict[str, str | None]:
-    from lakehouse.tables.maintenance import partition_string
-
-    return {k: partition_string(v) for k, v in values.items()}
+    return {k: maintenance.partition_string(v) for k, v in values.items()}
 
 
 def _rows(adds: list) -> int:
     import json
 
     return sum(json.loads(a.stats).get("numRecords", 0) for a in adds)
-
-
-def _write_id() -> str:
-    return f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
 
 
 def _now_ms() -> int:

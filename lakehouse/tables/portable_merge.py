@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from lakehouse.errors import SchemaError
 from lakehouse.faults import fault_point
 from lakehouse.tables.base import MergeResult
-from lakehouse.tables.files import write_data_files
+from lakehouse.tables.files import new_write_id, write_data_files
 from lakehouse.tables.maintenance import partition_string
 from lakehouse.tables.schemas import align
 from lakehouse.tables.snapshot import read_files, snapshot_files
@@ -26,7 +26,7 @@ from lakehouse.tables.snapshot import read_files, snapshot_files
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from lakehouse.tables.portable import PortableDeltaTable
+    from lakehouse.tables.portable_protocol import PortableTable
 
 DEL, ACT, FILE = "__lh_delete", "__lh_action", "__lh_file"
 KEEP_ACTIONS = ("update", "keep")
@@ -70,7 +70,7 @@ def newer_or_equal(b: list[Column], e: list[Column]) -> Column:
     return result
 
 
-def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by: list[str],
+def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: list[str],
           partition_by: list[str] | None, delete_flag: str | None, idempotency_key: str | None,
           schema_mode: str) -> MergeResult:
     """Upsert ``df`` into ``table`` by ``keys`` (latest by ``order_by`` wins)."""
@@ -107,7 +107,7 @@ def merge(table: PortableDeltaTable, df: DataFrame, *, keys: list[str], order_by
                 if parts:       # as delta-spark's merge.repartitionBeforeWrite: few files
                     out = out.repartition(*parts)
                 fault_point("table.before_data_files", table.uri)
-                adds = write_data_files(out, table.files, partition_by=parts, write_id=_wid())
+                adds = write_data_files(out, table.files, partition_by=parts, write_id=new_write_id())
             finally:
                 result.unpersist()
             fault_point("table.after_data_files", table.uri)
@@ -214,8 +214,3 @@ def _norm(path: str) -> str:
     rest = path.split(":", 1)[1] if ":" in path else path
     return rest.lstrip("/")
 
-
-def _wid() -> str:
-    from lakehouse.tables.portable import _write_id
-
-    return _write_id()

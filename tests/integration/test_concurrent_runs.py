@@ -1,5 +1,5 @@
 """Two `lakehouse run` processes on one project at once: they serialize per dataset (the run
-lock, lakehouse/runs/unit_lock.py), nothing is written twice, and the one that came second
+lock, lakehouse/stages/unit_lock.py), nothing is written twice, and the one that came second
 says what it waited for or why it had nothing left to do."""
 
 from __future__ import annotations

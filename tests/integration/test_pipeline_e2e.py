@@ -104,7 +104,7 @@ def test_export_reads_with_pyarrow(project, first_run) -> None:
 
 def test_lineage_events_validate_against_the_spec_with_export_column_lineage(project,
                                                                            first_run) -> None:
-    from lakehouse.lineage.emitter import dataset_name
+    from lakehouse.lineage.datasets import dataset_name
     from lakehouse.lineage.spec_schema import validate_event
     from lakehouse.lineage.validate import parse_event, read_events
 

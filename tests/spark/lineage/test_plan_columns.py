@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.lineage.plan_columns import column_lineage
 from lakehouse.spark.plan import analyzed_plan
+from lakehouse.spark.plan_columns import column_lineage
 
 pytestmark = pytest.mark.spark
 

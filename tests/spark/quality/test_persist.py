@@ -11,7 +11,7 @@ from deltalake import DeltaTable
 from lakehouse.config.quality import GateRules
 from lakehouse.quality import GateContext, run_gate
 from lakehouse.quality.docs import docs_root
-from lakehouse.quality.store import history, load_baseline, results_uri
+from lakehouse.quality.store import history, load_baseline, record, results_uri, write_quarantine
 from lakehouse.storage.uri import join_uri, local_path
 from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import make_project
@@ -38,8 +38,8 @@ def _gate(spark, project, rows, run_id, rules=RULES):
 
 def test_quarantine_results_docs_and_drift_baseline(spark, project) -> None:
     first = _gate(spark, project, [(1, 10.0, "a"), (2, -1.0, "b"), (3, 12.0, None)], "r1")
-    commit = first.write_quarantine(project)
-    page = first.record(project)
+    commit = write_quarantine(project, first)
+    page = record(project, first)
     assert commit.committed and commit.rows_written == 1
     q = read_delta(project.quarantine_uri("flights", "raw_to_curated")).to_pandas()
     assert q["k"].tolist() == [2] and list(q["_failed_rules"][0]) == ["x_positive"]
@@ -71,7 +71,7 @@ def test_quarantine_results_docs_and_drift_baseline(spark, project) -> None:
     drift = next(r for r in second.results if r.name == "x_drift")
     assert drift.status == "failed" and drift.observed["baseline"]["mean"] == pytest.approx(7.0)
     assert not second.blocked
-    second.record(project)
+    record(project, second)
     runs = history(project, "flights")
     assert [r["run_id"] for r in runs] == ["r2", "r1"]
     assert runs[0]["rules"]["x_drift"]["status"] == "failed"
@@ -83,8 +83,8 @@ def test_a_blocked_gate_writes_no_quarantine_but_records_the_run(spark, project)
                                        "expr": "x > 0", "severity": "fail"}])
     out = _gate(spark, project, [(1, -1.0, "a"), (2, 5.0, "b")], "r-blocked", rules)
     assert out.blocked
-    assert out.write_quarantine(project) is None
-    out.record(project)
+    assert write_quarantine(project, out) is None
+    record(project, out)
     assert not DeltaTable.is_deltatable(str(local_path(
         project.quarantine_uri("flights", "raw_to_curated"))))
     assert history(project, "flights")[0]["blocked"] is True

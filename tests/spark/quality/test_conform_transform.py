@@ -1,0 +1,77 @@
+"""``conform`` as a pure DataFrame -> DataFrame function, compared with readable diffs
+(``pyspark.testing.assertDataFrameEqual``): casts, null markers, derived columns, built-in
+failures and the row as received."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyspark.testing import assertDataFrameEqual
+
+from lakehouse.config.models import DatasetConfig
+from lakehouse.errors import SchemaError
+from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform
+
+pytestmark = pytest.mark.spark
+
+DATASET = DatasetConfig.model_validate({
+    "name": "trips", "source": {"format": "csv", "path": "trips", "null_values": ["NA"]},
+    "schema": [
+        {"name": "id", "type": "int", "nullable": False},
+        {"name": "fare", "type": "double", "source": "Fare"},
+        {"name": "day", "type": "date", "format": "dd.MM.yyyy"},
+        {"name": "fare_x2", "type": "double", "expr": "fare * 2"},
+    ],
+    "primary_key": ["id"],
+})
+RAW = "id string, Fare string, day string, _source_file string"
+
+
+def test_conform_casts_and_lists_built_in_failures(spark) -> None:
+    raw = spark.createDataFrame([("1", "2.5", "03.01.2024", "f.csv"),
+                                 ("517.0", "NA", "31.02.2024", "f.csv"),   # int as float; NA
+                                 ("5.5", "x", "", "f.csv"),                # not an int, not a fare
+                                 (None, "1", "01.01.2024", "f.csv")], RAW)  # id missing
+    out = conform(raw, DATASET)
+    expected = spark.createDataFrame([
+        (1, 2.5, dt.date(2024, 1, 3), 5.0, "f.csv", ("1", "2.5", "03.01.2024"), []),
+        (517, None, None, None, "f.csv", ("517.0", "NA", "31.02.2024"),
+         ["type_castable:day"]),
+        (None, None, None, None, "f.csv", ("5.5", "x", ""),
+         ["type_castable:id", "type_castable:fare"]),
+        (None, 1.0, dt.date(2024, 1, 1), 2.0, "f.csv", (None, "1", "01.01.2024"),
+         ["not_null:id"]),
+    ], f"id int, fare double, day date, fare_x2 double, _source_file string, "
+       f"{RAW_STRUCT} struct<id:string,Fare:string,day:string>, {CONFORM_ERRORS} array<string>")
+    assertDataFrameEqual(out, expected)
+
+
+def test_conform_names_a_missing_source_column(spark) -> None:
+    raw = spark.createDataFrame([("1", "01.01.2024", "f.csv")],
+                                "id string, day string, _source_file string")
+    with pytest.raises(SchemaError, match="Fare"):
+        conform(raw, DATASET)
+
+
+def test_row_rules_flag_violations_null_safely(spark) -> None:
+    """Each row rule as a DataFrame -> DataFrame step: one boolean per rule, never null."""
+    from lakehouse.config.quality import GateRules
+    from lakehouse.quality.rules import violation
+
+    rules = GateRules.model_validate([
+        {"name": "fare_set", "rule": "not_null", "column": "fare"},
+        {"name": "fare_range", "rule": "between", "column": "fare", "min": 0, "max": 100},
+        {"name": "code_shape", "rule": "regex", "column": "code", "pattern": "^[A-Z]{3}$"},
+        {"name": "id_unique", "rule": "unique", "column": "id"},
+    ]).for_gate("raw_to_curated")
+    df = spark.createDataFrame([(1, 5.0, "JFK"), (2, None, "jfk"), (2, 250.0, None)],
+                               "id int, fare double, code string")
+    flags = df.select("id", "fare", *[violation(r, {}).alias(r.name) for r in rules])
+    expected = spark.createDataFrame(
+        [(1, 5.0, False, False, False, False),
+         (2, None, True, False, True, True),       # null fare: not_null only, range is null-safe
+         (2, 250.0, False, True, False, True)],    # null code: regex passes (not_null's job)
+        "id int, fare double, fare_set boolean, fare_range boolean, code_shape boolean, "
+        "id_unique boolean")
+    assertDataFrameEqual(flags, expected)
