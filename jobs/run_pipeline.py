@@ -13,15 +13,13 @@ import sys
 from pathlib import Path
 
 try:
-    from lakehouse.runtimes.entry import main
+    from lakehouse.runtimes.entry import run_job
 except ImportError:  # a source checkout that is not installed: use the repository's library
     _repo = Path(__file__).resolve().parent.parent
     if not (_repo / "lakehouse" / "__init__.py").is_file():
         raise
     sys.path.insert(0, str(_repo))
-    from lakehouse.runtimes.entry import main
+    from lakehouse.runtimes.entry import run_job
 
 if __name__ == "__main__":
-    code = main()
-    if code:  # only exit explicitly on failure: some Glue versions report sys.exit(0) as failed
-        sys.exit(code)
+    run_job()  # exits non-zero on failure; a blocked gate ends in QualityGateBlocked

@@ -10,22 +10,39 @@ import json
 import sys
 from collections.abc import Sequence
 
-from lakehouse.errors import LakehouseError
+from lakehouse.errors import LakehouseError, QualityGateError
 from lakehouse.runtimes.args import JobArgs, parse_job_args
 
-FAILED_STATUSES = ("failed", "blocked", "error")
 JOB_SCRIPT = "run_pipeline.py"
 # Written as the job script for projects that have no jobs/run_pipeline.py of their own.
 JOB_STUB = '''"""lakehouse job entry point (generated): see lakehouse.runtimes.entry."""
-import sys
-
-from lakehouse.runtimes.entry import main
+from lakehouse.runtimes.entry import run_job
 
 if __name__ == "__main__":
-    code = main()
+    run_job()
+'''
+
+
+class QualityGateBlocked(RuntimeError):
+    """Ends a job whose run a quality gate blocked. Raised uncaught on purpose: Glue puts the
+    exception's class and message in the job run's ``ErrorMessage``, and EMR Serverless in
+    its "Last few exceptions", so the Step Functions state machine (infra/modules/orchestration,
+    ``quality_gate_error_pattern`` ``*QualityGate*``) sends the run to ``QualityGateBlocked``
+    instead of ``Failed``. A bare ``sys.exit(3)`` would reach it only as an exit code."""
+
+
+def run_job(argv: Sequence[str] | None = None) -> None:
+    """The job script's body: run, then end the process the way each runtime reports best.
+
+    Success returns normally (some Glue versions report ``sys.exit(0)`` as a failure); a
+    blocked gate raises :class:`QualityGateBlocked`; any other failure exits non-zero.
+    """
+    code = main(argv)
+    if code == QualityGateError.exit_code:
+        raise QualityGateBlocked(f"QualityGateBlocked: a quality gate blocked promotion (exit code "
+                                 f"{code}); the run summary above names the gate and the rows")
     if code:
         sys.exit(code)
-'''
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,13 +67,12 @@ def _run(args: JobArgs) -> int:
 
     trigger = {"kind": "job", "runtime": runtime, "job_name": args.job_name}
     summary = run_pipeline(project, datasets=args.datasets or None, stage=args.stage,
-                           run_id=args.run_id, trigger=trigger, spark=spark)
+                           run_id=args.run_id, trigger=trigger, spark=spark, raise_errors=False)
     print(summary.render())
     print(f"summary: {json.dumps(summary.to_dict(), default=str, sort_keys=True)}")
-    status = str(getattr(summary, "status", "")).lower()
-    if status in FAILED_STATUSES:
-        print(f"error: run {summary.run_id} ended {status}", file=sys.stderr)
-        return 1
+    if summary.exit_code:  # 3: only blocked gates; 1: some stage failed
+        print(f"error: run {summary.run_id} ended {summary.status}: {summary.error}", file=sys.stderr)
+        return summary.exit_code
     if glue_job is not None:
         glue_job.commit()
     return 0

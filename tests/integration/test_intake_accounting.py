@@ -201,6 +201,18 @@ def test_one_blocked_dataset_among_three_does_not_stop_the_others(tmp_path: Path
     assert len(rd(project.table_uri("curated", "alpha")).to_pandas()) == 2
     assert len(rd(project.table_uri("curated", "gamma")).to_pandas()) == 2
 
+    # the same run as a Glue/EMR job: the blocked gate ends the job in an exception whose
+    # name the Step Functions classifier (*QualityGate*) matches, after the summary is printed
+    from lakehouse.runtimes.entry import QualityGateBlocked, run_job
+
+    with pytest.raises(QualityGateBlocked, match="QualityGateBlocked: a quality gate blocked"):
+        run_job(["run_pipeline.py", "--conf", str(project.conf_dir), "--runtime", "local",
+                 "--dataset", "beta"])
+    job = capsys.readouterr()
+    summary_line = next(line for line in job.out.splitlines() if line.startswith("summary: "))
+    assert json.loads(summary_line.removeprefix("summary: "))["status"] == "blocked"
+    assert "ended blocked" in job.err and "never_empty_note" in job.err
+
 
 def _report_agrees_with_summary(project, summary) -> None:
     """`lakehouse quality report` reads the same counts as the run summary, conform included."""
