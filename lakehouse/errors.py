@@ -7,25 +7,64 @@ CLI prints (never a traceback). Foreign exceptions are wrapped at the boundary a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an error happened: the typed fields the phases fill in (each optional).
+
+    ``dataset``/``export`` and ``stage`` name the unit of work, ``table`` a table URI,
+    ``gate`` a quality gate, ``file``/``row``/``key`` the input, ``batch`` an ingest or event
+    batch, ``run_id`` the run, ``lock`` a lock or lease, ``version`` a table or object
+    version, ``code`` an AWS error code.
+    """
+
+    dataset: str | None = None
+    export: str | None = None
+    stage: str | None = None
+    table: str | None = None
+    gate: str | None = None
+    file: str | None = None
+    row: int | None = None
+    key: str | None = None
+    batch: str | None = None
+    run_id: str | None = None
+    lock: str | None = None
+    version: str | None = None
+    code: str | None = None
+
+    def items(self) -> list[tuple[str, object]]:
+        """The fields that are set, in declaration order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self)
+                if getattr(self, f.name) is not None]
 
 
 class LakehouseError(Exception):
-    """Root of every error the framework raises on purpose."""
+    """Root of every error the framework raises on purpose.
+
+    ``where`` holds the typed location fields (:class:`Where`), given as keywords:
+    ``TableError("...", table=uri)``; an unknown keyword is a ``TypeError``.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None, context: dict | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, **where: object):
         self.message = message
         self.hint = hint
-        self.context = dict(context or {})
+        self.where = Where(**where)  # type: ignore[arg-type]
         super().__init__(self.render())
+
+    @property
+    def context(self) -> dict[str, object]:
+        """The set location fields as a dict (read-only view of :attr:`where`)."""
+        return dict(self.where.items())
 
     def render(self) -> str:
         parts = []
-        if self.context:
-            where = ", ".join(f"{k}={v}" for k, v in self.context.items() if v is not None)
-            if where:
-                parts.append(f"[{where}] ")
+        located = self.where.items()
+        if located:
+            parts.append("[" + ", ".join(f"{k}={v}" for k, v in located) + "] ")
         parts.append(self.message)
         if self.hint:
             parts.append(f"\n  hint: {self.hint}")

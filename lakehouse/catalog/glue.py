@@ -243,7 +243,7 @@ def _glue_errors(operation: str) -> Iterator[None]:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", ""), error.get("Message", str(exc))
         cls = _ERRORS.get(code, CatalogError)
-        raise cls(f"Glue {operation} failed: {message}", context={"code": code}) from exc
+        raise cls(f"Glue {operation} failed: {message}", code=code) from exc
     except NoCredentialsError as exc:
         raise CatalogError(f"Glue {operation}: no AWS credentials found",
                            hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID, or use catalog.backend: "

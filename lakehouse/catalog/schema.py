@@ -99,7 +99,7 @@ def enforce(old: Sequence[Column], new: Sequence[Column], *, policy: Policy, tab
             f"breaking schema change for {table}{origin} under the {policy!r} policy:\n"
             f"{diff.render()}",
             hint=_hint(policy),
-            context={"table": table},
+            table=table,
         )
     return diff
 

@@ -94,7 +94,7 @@ class LocalDispatcher:
         run_id = str(getattr(summary, "run_id", request.batch_id))
         if status.lower() != "succeeded":
             raise EventError(f"run {run_id} for dataset {request.dataset!r} ended {status}",
-                             context={"dataset": request.dataset, "batch": request.batch_id})
+                             dataset=request.dataset, batch=request.batch_id)
         return DispatchResult(run_id=run_id, status=status)
 
     def _copy(self, obj: dict[str, Any]) -> None:
@@ -118,7 +118,7 @@ class LocalDispatcher:
             raise EventError(f"could not copy s3://{obj['bucket']}/{obj['key']} to {target}: {exc}",
                              hint="check that the object exists and the worker may "
                                   "s3:GetObject / s3:GetObjectVersion on the landing bucket",
-                             context={"version": obj.get("version_id")}) from exc
+                             version=obj.get("version_id")) from exc
 
 
 def _runner() -> Callable[..., Any]:
@@ -156,7 +156,7 @@ class RuntimeDispatcher:
             raise
         except Exception as exc:
             raise EventError(f"submitting {request.dataset!r} to {self.target} failed: {exc}",
-                             context={"batch": request.batch_id}) from exc
+                             batch=request.batch_id) from exc
         run_id = str(getattr(result, "run_id", "") or request.batch_id)
         log.info("batch %s (%d objects) submitted to %s as run %s", request.batch_id,
                  len(request.objects), self.target, run_id)

@@ -125,4 +125,4 @@ def _wrap(exc: Exception, arrival: ObjectArrival, table: str) -> EventError:
     return EventError(f"idempotency store write failed for {arrival.bucket}/{arrival.key}: {exc}",
                       hint=f"check that DynamoDB table {table!r} exists (key 'pk', string) "
                            "and the worker may PutItem/UpdateItem/GetItem/DeleteItem on it",
-                      context={"table": table})
+                      table=table)

@@ -62,7 +62,7 @@ def raise_if_blocked(results: Sequence[RuleResult], *, export: str, run_id: str 
     """Raise the gate's error (exit code 3) naming each failed check when one blocks."""
     if any(r.blocking for r in results):
         base = blocked_error(results, dataset=export, gate=GATE, run_id=run_id)
-        err = QualityGateError(base.message, context=base.context,
+        err = QualityGateError(base.message, **base.context,
                                hint=f"fix the data, or ml.split / ml.features / ml.checks in "
                                     f"conf/exports/{export}.yaml, and re-run")
         err.results = list(results)  # type: ignore[attr-defined]

@@ -62,7 +62,7 @@ def rebuild(spark: SparkSession, project: Project, name: str, manifest_uri: str,
         except Exception as exc:
             raise TableError(f"cannot read curated.{table} at version {version}: {exc}",
                              hint="the version may have been vacuumed; rebuild needs the files "
-                                  "of that version", context={"export": name}) from exc
+                                  "of that version", export=name) from exc
     passed, _ = gate_inputs(spark, project, snapshots, run_id=run_id)
     for table, frame in passed.items():
         frame.createOrReplaceTempView(table)

@@ -85,7 +85,7 @@ def replay(spark: SparkSession, project: Project, dataset: str, *,
                 raise QualityGateError(
                     f"replay accounting does not balance: {result.rows_replayed} read, "
                     f"{result.rows_fixed} fixed + {result.rows_still_quarantined} still failing",
-                    context={"dataset": dataset, "gate": gate})
+                    dataset=dataset, gate=gate)
             counts = still.select(F.explode(FAILED).alias("r")).groupBy("r").count().collect()
             result.still_failing = {r["r"]: int(r["count"]) for r in counts}
             if not result.rows_fixed:
@@ -103,7 +103,7 @@ def replay(spark: SparkSession, project: Project, dataset: str, *,
                 raise QualityGateError(
                     f"quarantine of {dataset} changed during the replay (was version {v}, "
                     f"now {q.version()})", hint="run the replay again; merged rows are not "
-                    "merged twice", context={"dataset": dataset, "gate": gate}) from exc
+                    "merged twice", dataset=dataset, gate=gate) from exc
             result.committed = commit.committed
         finally:
             outcome.release()

@@ -76,7 +76,7 @@ def blocked_error(results: Sequence[RuleResult], *, dataset: str, gate: str,
     err = QualityGateError(
         f"quality gate {gate} blocked {dataset}: nothing was written to the next zone\n"
         + "\n".join(lines),
-        hint=hint, context={"dataset": dataset, "gate": gate, "run_id": run_id})
+        hint=hint, dataset=dataset, gate=gate, run_id=run_id)
     err.results = list(results)  # type: ignore[attr-defined]
     return err
 

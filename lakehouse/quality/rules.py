@@ -74,7 +74,7 @@ def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, D
             raise QualityGateError(
                 f"rule {rule.name!r}: table {rule.dataset!r} has no column {rule.target_column!r}",
                 hint=f"its columns are {ref.columns}; set 'ref_column'",
-                context={"dataset": dataset})
+                dataset=dataset)
         flag, key = REF_FLAG.format(i=i), f"__lh_ref_key_{i}"
         keys = ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
         # one small scan, no shuffle: reference tables are usually keyed by this column

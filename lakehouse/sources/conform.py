@@ -154,5 +154,5 @@ def _require_sources(dataset: DatasetConfig, present: list[str]) -> None:
         f"raw data of {dataset.name!r} lacks declared source columns: {', '.join(lines)}",
         hint=f"columns present: {', '.join(present)}; fix the producer's files or map the "
              f"column with `source:` in conf/datasets/{dataset.name}.yaml",
-        context={"dataset": dataset.name},
+        dataset=dataset.name,
     )

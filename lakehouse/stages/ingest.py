@@ -265,7 +265,7 @@ def _check_empty(dataset: DatasetConfig, empty: dict[str, str],
     raise SourceError(f"{_empty_message(empty)}; nothing was ingested",
                       hint=f"source.empty_files is 'fail' for {dataset.name!r}: replace or remove "
                            "the files (or set it to warn) and run again",
-                      context={"dataset": dataset.name})
+                      dataset=dataset.name)
 
 
 def _empty_message(empty: dict[str, str]) -> str:

@@ -43,7 +43,7 @@ def hold_unit(project: Project, name: str, waited: list[str]) -> Iterator[None]:
                 f"{name} is being processed by another run for more than "
                 f"{settings.lock_timeout_seconds:.0f}s (held by {waited[-1]})",
                 hint="let that run finish, then run again; the lock of a process that died "
-                     "is released on its own", context={"lock": uri}) from exc
+                     "is released on its own", lock=uri) from exc
     try:
         yield
     finally:

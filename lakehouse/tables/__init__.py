@@ -51,13 +51,13 @@ def open_table(spark: SparkSession, uri: str, *, backend: Backend = "auto",
         if not support.available:
             raise TableError(f"native Delta backend unavailable: {support.reason}",
                              hint="use backend='portable' or start Spark with delta-spark",
-                             context={"table": uri})
+                             table=uri)
         from lakehouse.tables.native import NativeDeltaTable
 
         return NativeDeltaTable(spark, uri, lock=lock)
     if backend != "portable":
         raise TableError(f"unknown table backend {backend!r}",
-                         hint="use 'auto', 'portable' or 'native'", context={"table": uri})
+                         hint="use 'auto', 'portable' or 'native'", table=uri)
     from lakehouse.tables.portable import PortableDeltaTable
 
     return PortableDeltaTable(spark, uri, lock=lock)

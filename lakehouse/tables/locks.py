@@ -66,7 +66,7 @@ class FileTableLock:
                 f"could not acquire the commit lock within {self.timeout:.0f}s; held by {holder}",
                 hint="another run is writing this table; retry later, or remove the stale lock "
                      "file if its holder process is gone",
-                context={"table": table_uri, "lock": str(sidecar / "commit.lock")},
+                table=table_uri, lock=str(sidecar / "commit.lock"),
             ) from exc
         try:
             holder_file.write_text(json.dumps(_holder()))
@@ -168,7 +168,7 @@ class DynamoDbTableLock:
             raise ConcurrentCommitError(
                 f"the commit lease was lost ({why}); nothing was committed",
                 hint="another writer may hold the table now; re-run (writes are idempotent)",
-                context={"table": table_uri, "lock_table": self.table_name})
+                table=table_uri, lock=self.table_name)
 
     @contextmanager
     def hold(self, table_uri: str) -> Iterator[None]:
@@ -181,7 +181,7 @@ class DynamoDbTableLock:
                     f"held by {self._current_holder(table_uri)}",
                     hint="another run is writing this table; the lease expires on its own "
                          f"{self.lease_seconds:.0f}s after its holder stops renewing it",
-                    context={"table": table_uri, "lock_table": self.table_name},
+                    table=table_uri, lock=self.table_name,
                 )
             time.sleep(self.poll_seconds)
         stop, lost = threading.Event(), threading.Event()

@@ -41,7 +41,7 @@ def read_commit(files: TableFiles, version: int) -> Commit:
         raise TableError(
             f"commit {version} is no longer in the Delta log",
             hint="log retention removed it; read the full table instead of incrementally",
-            context={"table": files.uri, "file": rel},
+            table=files.uri, file=rel,
         )
     commit = Commit(version)
     for line in files.read_text(rel).splitlines():

@@ -43,7 +43,7 @@ def check_replace_where(df: DataFrame, predicate: str, uri: str) -> None:
         raise TableError(
             f"data contains rows outside replace_where ({predicate})",
             hint="filter the data to the replaced range, or widen replace_where",
-            context={"table": uri})
+            table=uri)
 
 
 def delete_uncommitted(files, adds: list) -> None:
@@ -64,7 +64,7 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
         return snap
     if not parts:
         raise TableError("replace_where/dynamic_partitions need a partitioned table",
-                         context={"table": delta.table_uri})
+                         table=delta.table_uri)
     by_name = {f.name: f for f in schema.fields}
     fields = [by_name[c] for c in parts]
     part_schema = StructType([StructField("_i", StringType()), *fields])
@@ -77,7 +77,7 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
         except Exception as exc:
             raise TableError(
                 f"replace_where must reference partition columns {parts} only: {exc}",
-                context={"table": delta.table_uri}) from exc
+                table=delta.table_uri) from exc
     else:
         str_schema = StructType([StructField(c, StringType()) for c in parts])
         new = spark.createDataFrame(
@@ -98,13 +98,13 @@ def read_appended(table: PortableTable, since_version: int | None,
     current = delta.version() if until_version is None else until_version
     if until_version is not None and until_version > delta.version():
         raise TableError(f"until_version {until_version} is newer than the table "
-                         f"({delta.version()})", context={"table": table.uri})
+                         f"({delta.version()})", table=table.uri)
     schema = table.schema()
     parts = list(delta.metadata().partition_columns)
     start = 0 if since_version is None else since_version + 1
     if since_version is not None and since_version > current:
         raise TableError(f"since_version {since_version} is newer than the table ({current})",
-                         context={"table": table.uri})
+                         table=table.uri)
     if since_version is None and 0 not in available_versions(table.files):
         return table.read(version=until_version)
     added: list[SnapshotFile] = []
@@ -114,7 +114,7 @@ def read_appended(table: PortableTable, since_version: int | None,
             raise TableError(
                 f"commit {version} removed data; read_appended needs an append-only table",
                 hint="read the full table (read()) or use merge-aware incremental logic",
-                context={"table": table.uri})
+                table=table.uri)
         added += [SnapshotFile(a["path"], dict(a.get("partitionValues") or {}), a.get("size", 0),
                                None) for a in commit.adds if a.get("dataChange", True)]
     return read_files(table.spark, table.files, schema, parts, added)
@@ -142,7 +142,7 @@ def version_at(delta, timestamp: dt.datetime | str, uri: str) -> int:
     entries = [h for h in history(delta, None) if h.timestamp <= when]
     if not entries:
         raise TableError(f"no version of the table existed at {when.isoformat()}",
-                         context={"table": uri})
+                         table=uri)
     return max(h.version for h in entries)
 
 

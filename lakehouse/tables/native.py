@@ -63,7 +63,7 @@ class NativeDeltaTable:
 
     def schema(self) -> StructType:
         if not self.exists():
-            raise TableError("table does not exist", context={"table": self.uri})
+            raise TableError("table does not exist", table=self.uri)
         return self._dt().toDF().schema
 
     def partition_columns(self) -> list[str]:
@@ -92,7 +92,7 @@ class NativeDeltaTable:
         table_schema, parts = self.schema(), self.partition_columns()
         if partition_by is not None and [p.lower() for p in partition_by] != [p.lower() for p in parts]:
             raise SchemaError(f"partition columns {partition_by} differ from the table's {parts}",
-                              context={"table": self.uri})
+                              table=self.uri)
         new = check_schema(table_schema, df.schema, uri=self.uri, mode=schema_mode, ignore=ignore)
         target = merged_schema(table_schema, df.schema, new) if new else table_schema
         return align(df.drop(*ignore), target), parts, bool(new)
@@ -130,7 +130,7 @@ class NativeDeltaTable:
                     raise TableError(
                         f"data contains rows outside replace_where ({options['replaceWhere']})",
                         hint="filter the data to the replaced range, or widen replace_where",
-                        context={"table": self.uri}) from None
+                        table=self.uri) from None
                 raise
             after = self.version()
             fault_point("table.after_commit", self.uri)
@@ -229,7 +229,7 @@ class NativeDeltaTable:
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame:
         if not self.exists():
-            raise TableError("table does not exist", context={"table": self.uri})
+            raise TableError("table does not exist", table=self.uri)
         reader = self.spark.read.format("delta")
         if version is not None:
             reader = reader.option("versionAsOf", version)

@@ -61,13 +61,13 @@ class PortableDeltaTable:
         dt = self._delta()
         if dt is None:
             raise TableError("table does not exist", hint="create it or write to it first",
-                             context={"table": self.uri})
+                             table=self.uri)
         if version is not None:
             try:
                 dt.load_as_version(version)
             except Exception as exc:
                 raise TableError(f"version {version} cannot be loaded: {exc}",
-                                 context={"table": self.uri}) from exc
+                                 table=self.uri) from exc
         return dt
 
     def exists(self) -> bool:
@@ -130,7 +130,7 @@ class PortableDeltaTable:
             raise SchemaError(
                 f"partition columns {partition_by} differ from the table's {parts}",
                 hint="a table keeps the partitioning it was created with",
-                context={"table": self.uri})
+                table=self.uri)
         new_cols = check_schema(table_schema, df.schema, uri=self.uri, mode=schema_mode,
                                 ignore=ignore)
         target = merged_schema(table_schema, df.schema, new_cols) if new_cols else table_schema
@@ -199,7 +199,7 @@ class PortableDeltaTable:
             if [c.lower() for c in dt.metadata().partition_columns] != [c.lower() for c in parts]:
                 raise SchemaError(f"partition columns {parts} differ from the table's "
                                   f"{list(dt.metadata().partition_columns)}",
-                                  context={"table": self.uri})
+                                  table=self.uri)
             self.lock.check(self.uri)  # a lost lease (failed heartbeat) fails the commit
             if new_cols:
                 _add_columns(dt, schema, new_cols)
@@ -250,7 +250,7 @@ def raise_moved(uri: str, expected: int, current: int | None) -> None:
     raise ConcurrentCommitError(
         f"table moved from version {expected} to {current} while this write was prepared",
         hint="another writer committed meanwhile; read the table again and retry",
-        context={"table": uri})
+        table=uri)
 
 
 def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:

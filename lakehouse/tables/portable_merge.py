@@ -55,7 +55,7 @@ def count_rejecting_null_keys(df: DataFrame, keys: list[str], uri: str) -> int:
             "merge keys must not be null: " + ", ".join(f"{k} is null in {n} row(s)"
                                                        for k, n in bad.items()),
             hint="quarantine rows without a key before merging (declare the key columns "
-                 "nullable: false so curate does it)", context={"table": uri})
+                 "nullable: false so curate does it)", table=uri)
     return int(row["__lh_n"])
 
 
@@ -83,7 +83,7 @@ def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: lis
                if c not in df.columns]
     if missing or not keys:
         raise SchemaError(f"merge columns {missing or 'keys=[]'} not in the data "
-                          f"(columns: {df.columns})", context={"table": table.uri})
+                          f"(columns: {df.columns})", table=table.uri)
     existing_cols = table.schema().fieldNames() if table.exists() else []
     ignore = (delete_flag,) if delete_flag and delete_flag not in existing_cols else ()
     total = count_rejecting_null_keys(df, keys, table.uri)

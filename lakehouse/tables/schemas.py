@@ -67,7 +67,7 @@ def check_schema(table: StructType, incoming: StructType, *, uri: str,
             "data does not match the table schema: " + "; ".join(problems),
             hint="cast the data to the table's types; to add new columns write with "
                  "schema_mode='merge'; missing columns can be added as typed nulls",
-            context={"table": uri},
+            table=uri,
         )
     return extra
 
