@@ -70,11 +70,12 @@ def _sample(spark: SparkSession, fmt: str, options: dict[str, Any], batch: list[
 def _original_names(spark: SparkSession, fmt: str, options: dict[str, Any], batch: list[LandingFile],
                     safe: list[str]) -> dict[str, str]:
     """Safe name -> name as delivered (the first file's header for CSV)."""
-    from lakehouse.sources.readers import _csv_header, _str_options
+    from lakehouse.sources.readers import _csv_header, _str_options, encoding_in
     from lakehouse.storage.uri import spark_path
 
     if fmt == "csv":
-        names = _csv_header(batch[0], str(options.get("sep", options.get("delimiter", ","))))
+        names = _csv_header(batch[0], str(options.get("sep", options.get("delimiter", ","))),
+                            encoding_in(options))
     else:
         reader = spark.read.options(**_str_options(options))
         paths = [spark_path(f.uri) for f in batch]

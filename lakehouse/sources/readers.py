@@ -80,8 +80,13 @@ def file_path(uri: str) -> str:
 
 def encoding_of(dataset: DatasetConfig) -> str:
     """The text encoding of the dataset's files (``source.options.encoding``, else UTF-8)."""
-    options = {k.lower(): v for k, v in dataset.source.options.items()}
-    return str(options.get("encoding") or options.get("charset") or "utf-8")
+    return encoding_in(dataset.source.options)
+
+
+def encoding_in(options: dict) -> str:
+    """The text encoding Spark reader ``options`` name (``encoding`` / ``charset``), else UTF-8."""
+    lowered = {k.lower(): v for k, v in options.items()}
+    return str(lowered.get("encoding") or lowered.get("charset") or "utf-8")
 
 
 def _str_options(options: dict) -> dict[str, str]:
