@@ -74,7 +74,7 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     result.rows_read = split.rows_in
     result.rows_quarantined = quarantined
     if not written.committed:  # a re-run after a crash: report what the committed merge did
-        written = _committed_merge(ctx, dataset, written, upto, split["rows_in"] - quarantined)
+        written = _committed_merge(ctx, dataset, written, upto, split.rows_in - quarantined)
     result.rows_written = written.rows_inserted + written.rows_updated
     result.rows_deduplicated = written.rows_deduplicated
     result.rows_warned = sum(split.warnings.values())
