@@ -45,6 +45,10 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
         )
     builder = (
         builder.config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        # delta-spark's VACUUM lists files with this many tasks (default 10,000): on a local
+        # master that alone took ~100 s per vacuum of a one-file table; ~12 s with this
+        .config("spark.sql.sources.parallelPartitionDiscovery.parallelism",
+                str(settings.shuffle_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
