@@ -49,14 +49,31 @@ def csv_problem(record: str, expected_fields: int, *, sep: str = ",",
 
 def json_problem(record: str) -> Problem:
     """Classify a JSON record Spark flagged as corrupt."""
+    too_deep = Problem("malformed:too_deep", "JSON nested too deeply to parse "
+                                             "(over Spark's limit of 1000 levels)")
     try:
-        json.loads(record)
+        value = json.loads(record)
     except ValueError as exc:
         return Problem("malformed:invalid_json", f"not valid JSON ({exc})")
-    except RecursionError:
-        return Problem("malformed:too_deep", "JSON nested too deeply to parse "
-                                             "(over Spark's limit of 1000 levels)")
+    except RecursionError:  # Python < 3.12 gives up where Spark (Jackson) does
+        return too_deep
+    if _depth(value) > MAX_JSON_DEPTH:  # Python 3.12+ parses it; Spark 4's Jackson does not
+        return too_deep
     return Problem("malformed:invalid_json", "not a JSON object (an array needs multiLine: true)")
+
+
+MAX_JSON_DEPTH = 1000  # Jackson's default StreamReadConstraints.maxNestingDepth
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _open_quote(record: str, quote: str) -> bool:

@@ -102,9 +102,8 @@ REFUSED = {
                 "deliver the file again"),
     "pq_truncated": ("pq_truncated/cut.parquet: not a Parquet file (no PAR1 magic at its end",
                      "deliver the file again"),
-    "pq_types": ("pq_types/b.parquet: Spark could not read it (Parquet column cannot be "
-                 "converted in file pq_types/b.parquet. Column: [amount], Expected: double, "
-                 "Found: BINARY.)", "fix or re-deliver the file"),
+    # Spark's own words differ between 3.5 and 4.1: both name the column, [amount]
+    "pq_types": ("pq_types/b.parquet: Spark could not read it (", "fix or re-deliver the file"),
     "json_dupes": ("json_dupes/a.jsonl: JSON keys differ only in case (`name`)",
                    "rename one of the keys at the producer"),
     "drift_missing": ("drift_missing/b.csv: the header lacks declared column(s) 'amount' "
@@ -122,6 +121,8 @@ def test_refused_file_names_itself_and_writes_nothing(catalogue: Catalogue, data
     stage = catalogue.stage(dataset)
     assert stage.status == "failed"
     assert message in stage.message, stage.message
+    if dataset == "pq_types":
+        assert "[amount]" in stage.message and "BINARY" in stage.message, stage.message
     error = catalogue.ingest.error.split(f"ingest {dataset} failed: ", 1)[1]
     assert error.startswith(message) and "Traceback" not in error and "Py4J" not in error
     summary_file = local_path(catalogue.project.runs_uri) / "runs" / \
