@@ -67,7 +67,8 @@ def flatten(df: DataFrame, spec: FlattenSpec) -> DataFrame:
             if isinstance(dtype, StructType):
                 cols += [ref[sub.name].alias(f"{name}__{sub.name}") for sub in dtype.fields]
             elif isinstance(dtype, ArrayType):
-                cols += [ref.getItem(i).alias(f"{name}__{i}") for i in range(spec.max_array_items)]
+                # F.get: NULL past the end (getItem raises under ANSI mode, Spark 4's default)
+                cols += [F.get(ref, i).alias(f"{name}__{i}") for i in range(spec.max_array_items)]
                 cols.append(F.size(ref).cast("int").alias(f"{name}__size"))
             elif isinstance(dtype, MapType):
                 cols.append(F.size(ref).cast("int").alias(f"{name}__size"))
