@@ -144,12 +144,7 @@ def _csv_header(item: LandingFile, sep: str, encoding: str) -> list[str]:
 
 
 def _head(uri: str, size: int = 1 << 16) -> bytes:
-    from lakehouse.storage.uri import is_local, local_path
-
-    if is_local(uri):
-        with open(local_path(uri), "rb") as handle:
-            return handle.read(size)
-    return files.read_bytes(uri)[:size]
+    return files.read_range(uri, 0, size)
 
 
 def landing_bytes(item: LandingFile) -> bytes:

@@ -21,14 +21,11 @@ if TYPE_CHECKING:
 
     from lakehouse.config.project import Project
 
-_CHUNK = 1 << 20
-
-
 def check_files(dataset: DatasetConfig, batch: list[LandingFile]) -> None:
     """gzip files decompress to their end; Parquet files carry their magic at both ends."""
     for item in batch:
         if item.rel_path.endswith(".gz"):
-            integrity.check_gzip(item.rel_path, _chunks(item.uri))
+            integrity.check_gzip(item.rel_path, files.iter_chunks(item.uri))
         elif dataset.source.format == "parquet":
             head, tail = _ends(item)
             integrity.check_parquet(item.rel_path, head, tail)
@@ -40,7 +37,8 @@ def check_headers(dataset: DatasetConfig, headers: dict[str, list[str]]) -> None
     if dataset.source.format != "csv" or dataset.schema_policy == "permissive":
         return
     wanted = [c.source or c.name for c in dataset.columns if not c.expr]
-    sep = csv_options(dataset).get("sep", csv_options(dataset).get("delimiter", ","))
+    options = csv_options(dataset)
+    sep = options.get("sep", options.get("delimiter", ","))
     for rel, header in sorted(headers.items()):
         integrity.check_header(rel, header, wanted, sep=sep)
 
@@ -89,24 +87,6 @@ def reraise(exc: Exception, batch: list[LandingFile]) -> NoReturn:
     raise integrity.read_failure(exc, batch) from exc
 
 
-def _chunks(uri: str):
-    from lakehouse.storage.uri import is_local, local_path
-
-    if not is_local(uri):
-        yield files.read_bytes(uri)
-        return
-    with open(local_path(uri), "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            yield chunk
-
-
 def _ends(item: LandingFile) -> tuple[bytes, bytes]:
-    from lakehouse.storage.uri import is_local, local_path
-
-    if not is_local(item.uri):
-        data = files.read_bytes(item.uri)
-        return data[:4], data[-4:]
-    with open(local_path(item.uri), "rb") as handle:
-        head = handle.read(4)
-        handle.seek(max(item.size - 4, 0))
-        return head, handle.read(4)
+    """The first and last 4 bytes (two ranged reads on S3)."""
+    return files.read_range(item.uri, 0, 4), files.read_range(item.uri, max(item.size - 4, 0), 4)

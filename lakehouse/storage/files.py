@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
@@ -46,6 +47,30 @@ def read_bytes(uri: str) -> bytes:
         return local_path(uri).read_bytes()
     bucket, key = _split_s3(uri)
     return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def read_range(uri: str, start: int, length: int) -> bytes:
+    """Up to ``length`` bytes from offset ``start`` (an S3 ranged GET: never the whole object)."""
+    if length <= 0:
+        return b""
+    if is_local(uri):
+        with open(local_path(uri), "rb") as handle:
+            handle.seek(start)
+            return handle.read(length)
+    bucket, key = _split_s3(uri)
+    body = _s3().get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+    return body["Body"].read()
+
+
+def iter_chunks(uri: str, size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes in chunks of ``size``, streamed (a large S3 object is never held whole)."""
+    if is_local(uri):
+        with open(local_path(uri), "rb") as handle:
+            while chunk := handle.read(size):
+                yield chunk
+        return
+    bucket, key = _split_s3(uri)
+    yield from _s3().get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(size)
 
 
 def read_text(uri: str) -> str:
