@@ -40,7 +40,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     root = project.table_uri("exportable", spec.name)
     previous = read_manifest(root)
     if previous and previous.get("input_versions") == versions:
-        _register_current(ctx, spec, previous)  # a run may have died before registering it
+        _register_current(ctx, spec, previous, root)  # a run may have died before registering it
         result.status, result.message = "skipped", "inputs unchanged since the last export"
         result.table_versions = {f"curated.{k}": v for k, v in versions.items()}
         return result
@@ -82,6 +82,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     publish.register(ctx, zone="exportable", name=spec.name, location=location,
                      table_format=spec.format, schema=df.schema, partition_by=spec.partition_by,
                      partitions=partitions, description=spec.description)
+    _mark_registered(root, manifest)
     finish(project, outcomes)  # quarantine rows held at the gate, results, Data Docs
     _prune(root, number)
     # An export writes every row of its query: rows read == rows written.
@@ -142,11 +143,18 @@ def _column_lineage(df) -> dict[str, list[list[str]]] | None:
         return None
 
 
-def _register_current(ctx: StageContext, spec: ExportConfig, manifest: dict) -> None:
-    """Register the version the manifest points at (a no-op when the catalog has it)."""
+def _mark_registered(root: str, manifest: dict) -> None:
+    """Record in the current manifest that the catalog has its version, so later runs that
+    skip the export need not list its files and sync the catalog again."""
+    files.write_text(join_uri(root, MANIFEST), json.dumps({**manifest, "registered": True}, indent=1))
+
+
+def _register_current(ctx: StageContext, spec: ExportConfig, manifest: dict, root: str) -> None:
+    """Register the version the manifest points at, unless a run already did (its
+    ``registered`` mark): a run may have died between the manifest and the catalog."""
     from lakehouse.catalog.sync import sync_table
 
-    if spec.ml is not None or "columns" not in manifest:
+    if spec.ml is not None or "columns" not in manifest or manifest.get("registered"):
         return
     types = dict(manifest["columns"])
     parts = list(manifest.get("partition_by") or [])
@@ -155,6 +163,7 @@ def _register_current(ctx: StageContext, spec: ExportConfig, manifest: dict) -> 
                columns=[(n, t) for n, t in manifest["columns"] if n not in parts],
                partition_keys=[(p, types[p]) for p in parts],
                partitions=_written(manifest["location"], spec)[1], description=spec.description)
+    _mark_registered(root, manifest)
 
 
 def read_manifest(root: str) -> dict | None:
