@@ -291,9 +291,9 @@ def test_delete_table_drops_partitions(catalog, table):
     assert list(catalog.iter_partitions(table.database, "flights")) == []
 
 
+@pytest.mark.aws
+@pytest.mark.parametrize("catalog", ["glue"], indirect=True)  # Glue-only: no local case to skip
 def test_glue_filters_client_side_only_what_the_server_lacks(catalog, table, caplog):
-    if catalog.backend != "glue":
-        pytest.skip("glue backend only")
     import logging
 
     with caplog.at_level(logging.INFO, logger="lakehouse.catalog.glue"):
