@@ -13,6 +13,8 @@ repeat runs on a fresh lake:
 Prints the median seconds per stage and in total, the ratios framework/hand-written and
 framework/DuckDB, and the peak RSS (driver JVM + Python) sampled during each case. Session
 start is timed apart and excluded. Curated row counts of the three must agree.
+The framework runs the exports the hand-written jobs do (``--exports all`` adds the ML
+export). Last, airports alone through ingest + curate is timed (the small-dataset target).
 Scale N copies the flights and weather files N times with the years shifted (+1 ... +N-1),
 so keys stay unique; planes and airports stay as shipped.
 """
@@ -59,13 +61,18 @@ def prepare_landing(work: Path, scale: int) -> Path:
     return landing
 
 
-def make_project(root: Path, landing: Path):
+def make_project(root: Path, landing: Path, exports: str = "flights_enriched"):
+    """conf/ with the lake under ``root``; only the ``exports`` named (comma list, or "all")."""
     import yaml
 
     from lakehouse.config import load_project
 
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(REPO / "conf", root / "conf")
+    if exports != "all":
+        for path in (root / "conf" / "exports").glob("*.yaml"):
+            if path.stem not in exports.split(","):
+                path.unlink()
     lake_yaml = root / "conf" / "lake.yaml"
     doc = yaml.safe_load(lake_yaml.read_text())
     doc["lake"] = {"root": str(root / ".lake"), "zones": {"landing": str(landing)}}
@@ -121,10 +128,10 @@ class PeakRss:
         self._thread.join()
 
 
-def run_framework(spark, root: Path, landing: Path, workers: int | None):
+def run_framework(spark, root: Path, landing: Path, workers: int | None, exports: str):
     from lakehouse.runner import run_pipeline
 
-    project = make_project(root, landing)
+    project = make_project(root, landing, exports)
     start = time.perf_counter()
     summary = run_pipeline(project, stage="all", spark=spark, workers=workers)
     total = time.perf_counter() - start
@@ -135,6 +142,18 @@ def run_framework(spark, root: Path, landing: Path, workers: int | None):
                                   and x.stage in ("ingest", "curate")), 2)
              for r in summary.stages if r.stage == "curate" and r.rows_read <= 10_000}
     return {**times, "total": total}, rows, small
+
+
+def run_small_alone(spark, root: Path, landing: Path, dataset: str = "airports") -> float:
+    """Stage seconds of ``dataset`` (<= 10,000 rows) through ingest + curate, run alone."""
+    from lakehouse.runner import run_pipeline
+
+    project = make_project(root, landing)
+    total = 0.0
+    for stage in ("ingest", "curate"):
+        summary = run_pipeline(project, datasets=[dataset], stage=stage, spark=spark)
+        total += sum(r.duration_s for r in summary.stages)
+    return total
 
 
 def run_handwritten(spark, root: Path, landing: Path):
@@ -155,6 +174,15 @@ def run_duckdb(root: Path, landing: Path, threads: int):
     return {**times, "total": time.perf_counter() - start}, rows
 
 
+def run_case(case: str, spark, root: Path, landing: Path, args, threads: int):
+    """(stage seconds, curated rows, small datasets' seconds) of one case."""
+    if case == "framework":
+        return run_framework(spark, root, landing, args.workers, args.exports)
+    if case == "handwritten":
+        return (*run_handwritten(spark, root, landing), None)
+    return (*run_duckdb(root, landing, threads), None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1, help="copies of flights/weather (1, 10)")
@@ -164,6 +192,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="framework workers (default LAKEHOUSE_WORKERS or 2)")
     parser.add_argument("--cases", default="framework,handwritten,duckdb")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed rounds of every case on x1 first (0: none)")
+    parser.add_argument("--exports", default="flights_enriched",
+                        help="exports the framework runs: the hand-written jobs' one (default), "
+                             "or 'all' (adds flights_delay_ml, which they do not do)")
     args = parser.parse_args()
     cases = args.cases.split(",")
 
@@ -182,6 +215,13 @@ def main() -> None:
     found = re.fullmatch(r"local\[(\d+)\]", str(settings.master))
     threads = int(found.group(1)) if found else os.cpu_count() or 2
 
+    if args.warmup:  # JIT, class loading and first Delta use are paid here, by every case
+        print("warm-up on x1 (not counted) ...", flush=True)
+        small_landing = prepare_landing(args.work, 1)
+        for _ in range(args.warmup):
+            for case in cases:
+                run_case(case, spark, args.work / f"warmup-{case}", small_landing, args, threads)
+
     results: dict[str, list[dict]] = {c: [] for c in cases}
     rss: dict[str, int] = dict.fromkeys(cases, 0)
     counts: dict[str, dict] = {}
@@ -190,17 +230,14 @@ def main() -> None:
         for case in cases:
             root = args.work / f"run-x{args.scale}-{case}"
             with PeakRss() as mem:
-                if case == "framework":
-                    times, rows, small = run_framework(spark, root, landing, args.workers)
-                elif case == "handwritten":
-                    times, rows = run_handwritten(spark, root, landing)
-                else:
-                    times, rows = run_duckdb(root, landing, threads)
+                times, rows, found = run_case(case, spark, root, landing, args, threads)
+            small = found or small
             rss[case] = max(rss[case], mem.peak)
             results[case].append(times)
             counts[case] = rows
             print(f"  repeat {i + 1} {case:<12} " + "  ".join(
                 f"{k} {v:6.1f}s" for k, v in times.items()), flush=True)
+    alone = [run_small_alone(spark, args.work / "run-small", landing) for _ in range(args.repeat)]
     spark.stop()
 
     med = {c: {k: statistics.median(r[k] for r in results[c]) for k in results[c][0]}
@@ -218,7 +255,10 @@ def main() -> None:
         print(f"{case:<12}{m['ingest']:9.1f}{m['curate']:9.1f}{m['export']:9.1f}"
               f"{m['total']:9.1f}{hand:8.2f}{duck:9.2f}{rss[case] / 2**20:9.0f}MB")
     if small:
-        print(f"framework ingest+curate stage time of datasets <= 10,000 rows: {small}")
+        print(f"framework ingest+curate stage seconds of datasets <= 10,000 rows, in the run: "
+              f"{small}")
+    print(f"airports (1,458 rows) ingest+curate stage seconds, run alone: "
+          f"median {statistics.median(alone):.2f} of {[round(a, 2) for a in alone]}")
     names = sorted({n for c in counts.values() for n in c})
     agree = all(len({counts[c].get(n) for c in cases}) == 1 for n in names)
     print("curated rows: " + ", ".join(f"{n} {counts[cases[0]].get(n)}" for n in names)

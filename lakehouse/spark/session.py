@@ -49,6 +49,9 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
         # master that alone took ~100 s per vacuum of a one-file table; ~12 s with this
         .config("spark.sql.sources.parallelPartitionDiscovery.parallelism",
                 str(settings.shuffle_partitions))
+        # delta-spark rebuilds a snapshot's file list in 50 tasks (default), a 51-task job
+        # of 0.5-2.5 s on 2 cores before every read of a table; as many as shuffles here
+        .config("spark.databricks.delta.snapshotPartitions", str(settings.shuffle_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")

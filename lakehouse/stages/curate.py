@@ -199,7 +199,8 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
     curated = ctx.table(curated_uri)
     merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
                            partition_by=dataset.partition_by,
-                           idempotency_key=f"lakehouse-curate-{dataset.name}-raw{raw_version}")
+                           idempotency_key=f"lakehouse-curate-{dataset.name}-raw{raw_version}",
+                           known_rows=_passed_rows(dataset, split))
     publish.register(ctx, zone="quarantine", name=f"{dataset.name}_{GATE}", location=quarantine_uri,
                      table_format="delta", schema=qtable.schema(),
                      description=f"rows of {dataset.name} held at the {GATE} gate")
@@ -207,6 +208,16 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
                      table_format="delta", schema=curated.schema(),
                      partition_by=dataset.partition_by, description=dataset.description)
     return quarantined, merged
+
+
+def _passed_rows(dataset: DatasetConfig, split: Evaluation) -> int | None:
+    """The passing row count, known from the evaluation, when conform quarantined every row
+    without a key (declared key columns are required); spares the merge a count of its input."""
+    declared = {c.name: c for c in dataset.columns}
+    keys = [declared.get(k) for k in dataset.primary_key]
+    if any(spec is None or (spec.expr and spec.nullable) for spec in keys):
+        return None   # a derived nullable or undeclared key: the merge checks for nulls
+    return split.rows_in - split.quarantined_count
 
 
 def _quarantine_rows(ctx: StageContext, split: Evaluation) -> DataFrame:

@@ -76,8 +76,8 @@ class DeltaTableStore(Protocol):
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
-              idempotency_key: str | None = None,
-              schema_mode: SchemaMode = "strict") -> MergeResult: ...
+              idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+              known_rows: int | None = None) -> MergeResult: ...
 
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame: ...

@@ -18,10 +18,10 @@ from lakehouse.faults import fault_point
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
-from lakehouse.tables.log import read_commit
+from lakehouse.tables.log import available_versions, read_commit
 from lakehouse.tables.portable_merge import (
     DEL,
-    count_rejecting_null_keys,
+    count_rows,
     dedupe_latest,
     newer_or_equal,
 )
@@ -57,9 +57,10 @@ class NativeDeltaTable:
         return DeltaTable.isDeltaTable(self.spark, self.path)
 
     def version(self) -> int | None:
-        if not self.exists():
-            return None
-        return int(self._dt().history(1).select("version").first()[0])
+        # the newest commit JSON always exists (log cleanup keeps it): one listing of
+        # _delta_log, no Spark job (``history(1)`` cost ~170 ms a call, twice per write)
+        versions = available_versions(TableFiles(self.uri))
+        return versions[-1] if versions else None
 
     def schema(self) -> StructType:
         if not self.exists():
@@ -134,18 +135,18 @@ class NativeDeltaTable:
                 raise
             after = self.version()
             fault_point("table.after_commit", self.uri)
-        metrics = self._last_metrics() if after != before else {}
-        added, removed = self._file_counts(after) if after != before else (0, 0)
+        metrics, added, removed = self._commit_facts(after) if after != before else ({}, 0, 0)
         return CommitResult(after or 0, after != before,
                             rows_written=int(metrics.get("numOutputRows", 0)),
                             files_added=added, files_removed=removed, operation=operation)
 
-    def _file_counts(self, version: int | None) -> tuple[int, int]:
-        """Files added and removed by one commit, from its log entry (metrics differ by op)."""
+    def _commit_facts(self, version: int | None) -> tuple[dict, int, int]:
+        """Operation metrics and files added / removed of one commit, from its log entry
+        (one small file read; metrics differ by operation)."""
         if version is None:
-            return 0, 0
+            return {}, 0, 0
         commit = read_commit(TableFiles(self.uri), version)
-        return len(commit.adds), len(commit.removes)
+        return dict(commit.info.get("operationMetrics") or {}), len(commit.adds), len(commit.removes)
 
     def append(self, df: DataFrame, *, partition_by: list[str] | None = None,
                idempotency_key: str | None = None,
@@ -170,11 +171,11 @@ class NativeDeltaTable:
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
-              idempotency_key: str | None = None,
-              schema_mode: SchemaMode = "strict") -> MergeResult:
+              idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+              known_rows: int | None = None) -> MergeResult:
         from pyspark.sql import functions as F
 
-        total = count_rejecting_null_keys(df, keys, self.uri)
+        total = count_rows(df, keys, self.uri, known_rows)
         batch = dedupe_latest(df, keys, order_by)
         ignore = (delete_flag,) if delete_flag and (
             not self.exists() or delete_flag not in self.schema().fieldNames()) else ()
@@ -209,7 +210,7 @@ class NativeDeltaTable:
             builder.execute()
             after = self.version()
             fault_point("table.after_commit", self.uri)
-        m = self._last_metrics() if after != before else {}
+        m = self._commit_facts(after)[0] if after != before else {}
         changed = sum(int(m.get(f"numTargetRows{k}", 0)) for k in ("Inserted", "Updated", "Deleted"))
         # in-batch duplicates + stale (older) rows; counted again only when nothing committed
         dedup = total - changed if m else total - batch.count()
@@ -221,10 +222,6 @@ class NativeDeltaTable:
             rows_inserted=int(m.get("numTargetRowsInserted", 0)),
             rows_updated=int(m.get("numTargetRowsUpdated", 0)),
             rows_deleted=int(m.get("numTargetRowsDeleted", 0)), rows_deduplicated=dedup)
-
-    def _last_metrics(self) -> dict:
-        row = self._dt().history(1).select("operationMetrics").first()
-        return dict(row[0] or {}) if row else {}
 
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame:
@@ -257,7 +254,7 @@ class NativeDeltaTable:
             before = self.version()
             self._dt().optimize().executeCompaction()
             after = self.version()
-        added, removed = self._file_counts(after) if after != before else (0, 0)
+        _, added, removed = self._commit_facts(after) if after != before else ({}, 0, 0)
         return CommitResult(after or 0, after != before, files_added=added,
                             files_removed=removed, operation="OPTIMIZE")
 

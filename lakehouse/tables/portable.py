@@ -111,11 +111,11 @@ class PortableDeltaTable:
 
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
-              idempotency_key: str | None = None,
-              schema_mode: SchemaMode = "strict") -> MergeResult:
+              idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
+              known_rows: int | None = None) -> MergeResult:
         return _merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
                      delete_flag=delete_flag, idempotency_key=idempotency_key,
-                     schema_mode=schema_mode)
+                     schema_mode=schema_mode, known_rows=known_rows)
 
     def prepare(self, df: DataFrame, partition_by: list[str] | None, schema_mode: SchemaMode,
                 ignore: tuple[str, ...] = ()) -> tuple[DataFrame, StructType, list[str], list[str]]:

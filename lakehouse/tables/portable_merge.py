@@ -59,6 +59,12 @@ def count_rejecting_null_keys(df: DataFrame, keys: list[str], uri: str) -> int:
     return int(row["__lh_n"])
 
 
+def count_rows(df: DataFrame, keys: list[str], uri: str, known_rows: int | None) -> int:
+    """``known_rows`` when the caller vouches for it (it counted ``df`` and quarantined rows
+    without a key, as curate does), else one aggregation that also rejects null keys."""
+    return known_rows if known_rows is not None else count_rejecting_null_keys(df, keys, uri)
+
+
 def newer_or_equal(b: list[Column], e: list[Column]) -> Column:
     """Lexicographic ``b >= e`` where null orders lowest."""
     from pyspark.sql import functions as F
@@ -72,7 +78,7 @@ def newer_or_equal(b: list[Column], e: list[Column]) -> Column:
 
 def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: list[str],
           partition_by: list[str] | None, delete_flag: str | None, idempotency_key: str | None,
-          schema_mode: str) -> MergeResult:
+          schema_mode: str, known_rows: int | None = None) -> MergeResult:
     """Upsert ``df`` into ``table`` by ``keys`` (latest by ``order_by`` wins)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -86,7 +92,7 @@ def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: lis
                           f"(columns: {df.columns})", table=table.uri)
     existing_cols = table.schema().fieldNames() if table.exists() else []
     ignore = (delete_flag,) if delete_flag and delete_flag not in existing_cols else ()
-    total = count_rejecting_null_keys(df, keys, table.uri)
+    total = count_rows(df, keys, table.uri, known_rows)
     batch = dedupe_latest(df, keys, order_by)
     batch = batch.withColumn(DEL, F.coalesce(F.col(delete_flag).cast("boolean"), F.lit(False))
                              if delete_flag else F.lit(False))
