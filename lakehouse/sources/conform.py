@@ -106,6 +106,14 @@ def _required(dataset: DatasetConfig, spec: ColumnSpec) -> bool:
     return not spec.nullable or spec.name in dataset.primary_key
 
 
+def guards_keys(dataset: DatasetConfig) -> bool:
+    """Whether conform marks every row with a null primary key (``not_null:<key>``), so rows
+    that pass hold no null key: true unless a key is derived and nullable, or undeclared."""
+    declared = {c.name: c for c in dataset.columns}
+    specs = [declared.get(k) for k in dataset.primary_key]
+    return all(spec is not None and (not spec.expr or not spec.nullable) for spec in specs)
+
+
 def meta_fields(df: DataFrame) -> list:
     return [f for f in df.schema.fields if f.name in METADATA_COLUMNS]
 

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config.models import DatasetConfig
 from lakehouse.quality import store
 from lakehouse.runs.summary import StageResult
-from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform, conform_rule_names
+from lakehouse.sources.conform import (
+    CONFORM_ERRORS,
+    RAW_STRUCT,
+    conform,
+    conform_rule_names,
+    guards_keys,
+)
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
 
@@ -213,10 +219,8 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
 def _passed_rows(dataset: DatasetConfig, split: Evaluation) -> int | None:
     """The passing row count, known from the evaluation, when conform quarantined every row
     without a key (declared key columns are required); spares the merge a count of its input."""
-    declared = {c.name: c for c in dataset.columns}
-    keys = [declared.get(k) for k in dataset.primary_key]
-    if any(spec is None or (spec.expr and spec.nullable) for spec in keys):
-        return None   # a derived nullable or undeclared key: the merge checks for nulls
+    if not guards_keys(dataset):
+        return None   # the merge counts and checks for null keys itself
     return split.rows_in - split.quarantined_count
 
 
