@@ -65,7 +65,7 @@ def check_dataset(spark: SparkSession, project: Project, dataset: DatasetConfig,
     """Dry-run ``dataset``'s contract against all its landing files (new or already ingested)."""
     from pyspark.sql import functions as F
 
-    from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform
+    from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform_flagged
     from lakehouse.sources.landing import list_landing_files
     from lakehouse.sources.readers import read_landing
     from lakehouse.stages.context import StageContext
@@ -78,7 +78,8 @@ def check_dataset(spark: SparkSession, project: Project, dataset: DatasetConfig,
         report.blocked = True
         return report
     ctx = StageContext(spark, project, run_id="dataset-check")
-    conformed = conform(read_landing(spark, dataset, batch, run_id="dataset-check"), dataset).cache()
+    conformed = conform_flagged(read_landing(spark, dataset, batch, run_id="dataset-check"),
+                                dataset).cache()
     outcome = None
     try:
         split = evaluate(ctx, dataset, conformed)

@@ -34,10 +34,11 @@ def spark_submit_binary() -> str:
 
 def local_command(project: Project, args: JobArgs, script: Path) -> list[str]:
     """``spark-submit`` with the project's master and memory, and the resolved Delta/S3 JARs."""
-    from lakehouse.spark.session import spark_submit_args
+    from lakehouse.spark.session import LOCAL_JAVA_OPTIONS, spark_submit_args
 
     return [spark_submit_binary(), "--master", project.lake.spark.master,
-            "--driver-memory", project.lake.spark.driver_memory, *spark_submit_args(),
+            "--driver-memory", project.lake.spark.driver_memory,
+            "--driver-java-options", LOCAL_JAVA_OPTIONS, *spark_submit_args(),
             str(script), *args.to_argv()]
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 RAW_STRUCT = "_raw"
 CONFORM_ERRORS = "_conform_errors"
+CONFORM_FAILED = "_conform_failed"
 
 
 def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
@@ -32,50 +33,92 @@ def conform(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
     missing value in a non-nullable column). Raises :class:`SchemaError` when a declared
     source column is absent.
     """
+    flagged = conform_flagged(df, dataset)
+    return with_errors(flagged, dataset).drop(CONFORM_FAILED)
+
+
+def conform_flagged(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
+    """:func:`conform` with one boolean ``_conform_failed`` instead of the list of failed rules.
+
+    The form curate caches: a flag per row, where the array costs an allocation per row and a
+    cached array column (0.3-0.6 s of the ~5.5 s first pass over x1 flights). :func:`with_errors`
+    lists the failed rules afterwards, for the failing rows only (usually none).
+    """
     from pyspark.sql import functions as F
 
     source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != RAW_STRUCT
                    and c != CORRUPT_COLUMN]
     dataset = resolve_sources(dataset, source_cols)
     _require_sources(dataset, source_cols)
-    # null markers ("NA", "N/A", ...) become null before casting, inline in each expression
-    # (a separate projection of cleaned columns makes Spark's constraint propagation blow
-    # up on later joins); the row as received is kept in _raw
     kinds = dict(df.dtypes)
-    cleaned = {}
+    typed, failed = [], F.lit(False)
     for spec in dataset.columns:
         if spec.expr:
             continue
-        src = spec.source or spec.name
-        markers = dataset.null_values_of(spec)
-        sql = f"`{src}`"
-        if kinds.get(src) == "string" and markers:
-            listed = ", ".join(_sql_string(m) for m in markers)
-            sql = f"(CASE WHEN trim({sql}) IN ({listed}) THEN NULL ELSE {sql} END)"
-        cleaned[spec.name] = sql
-    typed, errors = [], []
-    for spec in dataset.columns:
-        if spec.expr:
-            continue
-        raw = F.expr(cleaned[spec.name])
-        value = cast_column(spec, cleaned[spec.name])
+        # null markers become null inline in each expression (a separate projection of
+        # cleaned columns makes Spark's constraint propagation blow up on later joins)
+        source = _cleaned(dataset, spec, kinds, "")
+        value = cast_column(spec, source)
         typed.append(value.alias(spec.name))
-        present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
-        errors.append(_error_if(present & value.isNull(), f"type_castable:{spec.name}"))
-        if _required(dataset, spec):
-            errors.append(_error_if(~present, f"not_null:{spec.name}"))
+        for _, condition in _cast_checks(dataset, spec, source, value):
+            failed = failed | condition
     meta = [F.col(c) for c in METADATA_COLUMNS if c in df.columns]
     raw_struct = F.struct(*[F.col(f"`{c}`") for c in source_cols]).alias(RAW_STRUCT)
-    out = df.select(*typed, *meta, raw_struct, _concat_errors(errors).alias(CONFORM_ERRORS))
-    derived = [spec for spec in dataset.columns if spec.expr]
-    for spec in derived:
-        value = F.expr(f"try_cast(({spec.expr}) AS {spec.type})")
-        out = out.withColumn(spec.name, value)
-        if not spec.nullable:
-            out = out.withColumn(CONFORM_ERRORS, _concat_errors(
-                [F.col(CONFORM_ERRORS), _error_if(F.col(spec.name).isNull(), f"not_null:{spec.name}")]))
+    out = df.select(*typed, *meta, raw_struct, failed.alias(CONFORM_FAILED))
+    for spec in dataset.columns:
+        if spec.expr:
+            out = out.withColumn(spec.name, F.expr(f"try_cast(({spec.expr}) AS {spec.type})"))
+            if not spec.nullable:
+                out = out.withColumn(CONFORM_FAILED,
+                                     F.col(CONFORM_FAILED) | F.col(f"`{spec.name}`").isNull())
     order = [s.name for s in dataset.columns] + [c.name for c in meta_fields(out)]
-    return out.select(*order, RAW_STRUCT, CONFORM_ERRORS)
+    return out.select(*order, RAW_STRUCT, CONFORM_FAILED)
+
+
+def with_errors(flagged: DataFrame, dataset: DatasetConfig) -> DataFrame:
+    """Add ``_conform_errors`` (the failed built-in rules, in declaration order) to rows of
+    :func:`conform_flagged`, worked out again from ``_raw`` and the typed values."""
+    from pyspark.sql import functions as F
+
+    fields = flagged.schema[RAW_STRUCT].dataType.fields
+    kinds = {f.name: f.dataType.simpleString() for f in fields}
+    dataset = resolve_sources(dataset, list(kinds))
+    parts = []
+    for spec in dataset.columns:
+        if spec.expr:
+            continue
+        source = _cleaned(dataset, spec, kinds, f"`{RAW_STRUCT}`.")
+        value = F.col(f"`{spec.name}`")
+        parts += [_error_if(condition, name)
+                  for name, condition in _cast_checks(dataset, spec, source, value)]
+    parts += [_error_if(F.col(f"`{spec.name}`").isNull(), f"not_null:{spec.name}")
+              for spec in dataset.columns if spec.expr and not spec.nullable]
+    return flagged.withColumn(CONFORM_ERRORS, _concat_errors(parts))
+
+
+def _cleaned(dataset: DatasetConfig, spec: ColumnSpec, kinds: dict[str, str], prefix: str) -> str:
+    """SQL of the source value of ``spec``, null where it is one of the null markers."""
+    src = spec.source or spec.name
+    markers = dataset.null_values_of(spec)
+    sql = f"{prefix}`{src}`"
+    if kinds.get(src) == "string" and markers:
+        listed = ", ".join(_sql_string(m) for m in markers)
+        sql = f"(CASE WHEN trim({sql}) IN ({listed}) THEN NULL ELSE {sql} END)"
+    return sql
+
+
+def _cast_checks(dataset: DatasetConfig, spec: ColumnSpec, source_sql: str,
+                 value: Column) -> list[tuple[str, Column]]:
+    """(rule name, "the row fails it") of a cast column: a present value that does not cast;
+    a missing value where one is required. Never null."""
+    from pyspark.sql import functions as F
+
+    raw = F.expr(source_sql)
+    present = raw.isNotNull() & (F.trim(raw.cast("string")) != F.lit(""))
+    checks = [(f"type_castable:{spec.name}", present & value.isNull())]
+    if _required(dataset, spec):
+        checks.append((f"not_null:{spec.name}", ~present))
+    return checks
 
 
 def _error_if(condition: Column, name: str) -> Column:
@@ -87,8 +130,7 @@ def _error_if(condition: Column, name: str) -> Column:
 
 def _concat_errors(parts: list[Column]) -> Column:
     """The failed rules in order, no nulls: one ``concat`` of arrays, code-generated (a lambda
-    filter is not). Measured on x1 flights the gain is small (~1% of curate's first pass);
-    computing and caching this column costs ~4 s of that pass's ~11 s (docs/performance.md)."""
+    filter is not)."""
     from pyspark.sql import functions as F
 
     return F.concat(*parts) if parts else F.array().cast("array<string>")

@@ -11,10 +11,12 @@ from lakehouse.quality import store
 from lakehouse.runs.summary import StageResult
 from lakehouse.sources.conform import (
     CONFORM_ERRORS,
+    CONFORM_FAILED,
     RAW_STRUCT,
-    conform,
+    conform_flagged,
     conform_rule_names,
     guards_keys,
+    with_errors,
 )
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
@@ -69,8 +71,10 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         return result
     log.info("curate %s: raw versions (%s, %s]", dataset.name, since, upto)
     # the range is fixed here: rows appended while curate runs are the next run's
-    conformed = conform(raw.read_appended(since_version=since, until_version=upto), dataset)
-    conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK)
+    conformed = conform_flagged(raw.read_appended(since_version=since, until_version=upto),
+                                dataset)
+    # deserialized: ~0.5 s less per pass over x1 flights than the serialized MEMORY_AND_DISK
+    conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
         split = _split(ctx, dataset, conformed)
         quarantined, written = _write(ctx, dataset, split, raw_version=upto)
@@ -131,34 +135,36 @@ def _split(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> E
 
 
 def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) -> Evaluation:
-    """Evaluate conform errors and the gate's row rules in one pass over the conformed rows.
+    """Evaluate conform failures and the gate's row rules over rows of
+    :func:`~lakehouse.sources.conform.conform_flagged`.
 
     Writes nothing (``lakehouse dataset check`` uses it as a dry run). Returns the row
-    accounting, the passing and broken rows, failing counts per rule, per-column statistics
-    (null ratio, mean of numeric columns: the run report's drift plots) and the gate outcome.
+    accounting, the passing and broken rows (these with ``_conform_errors``), failing counts
+    per rule, per-column statistics (null ratio, mean of numeric columns: the run report's
+    drift plots) and the gate outcome. One aggregation over all rows; the failed rules of the
+    broken rows are listed and counted only when there are some.
     """
     from pyspark.sql import functions as F
 
     from lakehouse.quality.gate import GateContext, run_gate
 
-    clean = conformed.where(F.size(CONFORM_ERRORS) == 0)
-    broken = conformed.where(F.size(CONFORM_ERRORS) > 0)
-    names = conform_rule_names(dataset)
+    failed = F.col(CONFORM_FAILED)
+    clean = conformed.where(~failed)
+    broken = with_errors(conformed.where(failed), dataset)
     numeric = [c.name for c in dataset.columns if c.type in _NUMERIC or c.type.startswith("decimal")]
     counts = conformed.agg(
         F.count(F.lit(1)).alias("rows"),
-        F.sum((F.size(CONFORM_ERRORS) > 0).cast("int")).alias("broken"),
-        *[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n) for n in names],
+        F.sum(failed.cast("int")).alias("broken"),
         *[F.sum(F.col(f"`{c.name}`").isNull().cast("int")).alias(f"__nulls:{c.name}")
           for c in dataset.columns],
         *[F.avg(F.col(f"`{c}`").cast("double")).alias(f"__mean:{c}") for c in numeric],
     ).first()
-    rows = int(counts["rows"])
+    rows, broken_rows = int(counts["rows"]), int(counts["broken"] or 0)
+    failed_counts = _conform_counts(broken, dataset) if broken_rows else {}
     outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
                        run_id=ctx.run_id,
                        context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
-    _add_conform_results(outcome, counts, names)
-    failed_counts = {n: int(counts[n] or 0) for n in names if counts[n]}
+    _add_conform_results(outcome, rows, broken_rows, failed_counts)
     column_stats = {c.name: {"null_ratio": round(int(counts[f"__nulls:{c.name}"] or 0) / rows, 6)
                              if rows else None} for c in dataset.columns}
     for c in numeric:
@@ -172,16 +178,25 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
         column_stats=column_stats, outcome=outcome)
 
 
-def _add_conform_results(outcome, counts, names: list[str]) -> None:
+def _conform_counts(broken: DataFrame, dataset: DatasetConfig) -> dict[str, int]:
+    """Rows failing each built-in rule, among the broken rows (non-zero counts only)."""
+    from pyspark.sql import functions as F
+
+    names = conform_rule_names(dataset)
+    found = broken.agg(*[F.sum(F.array_contains(CONFORM_ERRORS, n).cast("int")).alias(n)
+                         for n in names]).first()
+    return {n: int(found[n]) for n in names if found[n]}
+
+
+def _add_conform_results(outcome, total: int, broken: int, failed_counts: dict[str, int]) -> None:
     """Count the rows that failed conform (cast / not null) in the gate's own accounting, so
     the results table (``quality report``) and the run summary report the same numbers."""
     from lakehouse.quality.results import RuleResult
 
-    total, broken = int(counts["rows"]), int(counts["broken"] or 0)
     found = [RuleResult(name=n, rule=n.split(":", 1)[0], severity="quarantine", level="row",
-                        total=total, failing=int(counts[n]), status="failed",
+                        total=total, failing=failing, status="failed",
                         description="value does not match the declared schema")
-             for n in names if counts[n]]
+             for n, failing in failed_counts.items()]
     outcome.results = found + outcome.results
     outcome.total = total
     outcome.quarantined_count += broken
@@ -191,7 +206,7 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
     """Schema check, then one append to quarantine and one merge into curated; both
     idempotent per raw version. Returns (rows quarantined, merge result)."""
     project = ctx.project
-    passed = split.passed.drop(RAW_STRUCT, CONFORM_ERRORS)
+    passed = split.passed.drop(RAW_STRUCT, CONFORM_FAILED)
     curated_uri = project.table_uri("curated", dataset.name)
     publish.check_schema(ctx, zone="curated", name=dataset.name, schema=passed.schema,
                          policy=dataset.schema_policy)

@@ -130,8 +130,9 @@ def _ingest_files(ctx: StageContext, dataset: DatasetConfig, readable: list[Land
         checks.reraise(exc, readable)
     df = df.withColumn(RAW_PARTITION, F.to_date("_ingested_at"))
     # Spark refuses to filter a file scan on the corrupt-record column alone; persisting also
-    # lets the count, the raw append and the quarantine share one read of the files
-    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    # lets the count, the raw append and the quarantine share one read of the files;
+    # deserialized, as curate's cache: no serialization pass on each write and read
+    df = df.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
         try:
             per_file = df.groupBy("_source_file").agg(

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def test_session(warehouse: str) -> SparkSession:
     """Build (or reuse) the test session with its warehouse under ``warehouse``."""
     from lakehouse.config.models import SparkSection
-    from lakehouse.spark.session import local_session
+    from lakehouse.spark.session import LOCAL_JAVA_OPTIONS, local_session
 
     settings = SparkSection(master="local[2]", shuffle_partitions=2, driver_memory="2g")
     return local_session(
@@ -21,6 +21,7 @@ def test_session(warehouse: str) -> SparkSession:
             "spark.sql.warehouse.dir": warehouse,
             "spark.default.parallelism": "2",
             "spark.sql.adaptive.enabled": "false",
-            "spark.driver.extraJavaOptions": f"-Duser.timezone=UTC -Dderby.system.home={warehouse}",
+            "spark.driver.extraJavaOptions":
+                f"{LOCAL_JAVA_OPTIONS} -Dderby.system.home={warehouse}",
         },
     )
