@@ -11,7 +11,14 @@ from pyspark.testing import assertDataFrameEqual
 
 from lakehouse.config.models import DatasetConfig
 from lakehouse.errors import SchemaError
-from lakehouse.sources.conform import CONFORM_ERRORS, RAW_STRUCT, conform
+from lakehouse.sources.conform import (
+    CONFORM_ERRORS,
+    CONFORM_FAILED,
+    RAW_STRUCT,
+    conform,
+    conform_flagged,
+    with_errors,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -45,6 +52,20 @@ def test_conform_casts_and_lists_built_in_failures(spark) -> None:
     ], f"id int, fare double, day date, fare_x2 double, _source_file string, "
        f"{RAW_STRUCT} struct<id:string,Fare:string,day:string>, {CONFORM_ERRORS} array<string>")
     assertDataFrameEqual(out, expected)
+
+
+def test_flag_marks_exactly_the_rows_with_failed_rules(spark) -> None:
+    """curate caches the flag and names the rules only for flagged rows: both must agree."""
+    raw = spark.createDataFrame([("1", "2.5", "03.01.2024", "f.csv"),
+                                 ("517.0", " NA ", "31.02.2024", "f.csv"),  # bad day only
+                                 ("7", "x", "01.01.2024", "f.csv"),         # bad fare only
+                                 ("", "1", "01.01.2024", "f.csv")], RAW)    # blank id
+    flagged = conform_flagged(raw, DATASET)
+    assert CONFORM_ERRORS not in flagged.columns
+    rows = with_errors(flagged, DATASET).select("id", CONFORM_FAILED, CONFORM_ERRORS).collect()
+    assert [(r[CONFORM_FAILED], r[CONFORM_ERRORS]) for r in rows] == [
+        (False, []), (True, ["type_castable:day"]), (True, ["type_castable:fare"]),
+        (True, ["not_null:id"])]
 
 
 def test_conform_names_a_missing_source_column(spark) -> None:
