@@ -68,9 +68,8 @@ def conform_flagged(df: DataFrame, dataset: DatasetConfig) -> DataFrame:
     for spec in dataset.columns:
         if spec.expr:
             out = out.withColumn(spec.name, F.expr(f"try_cast(({spec.expr}) AS {spec.type})"))
-            if not spec.nullable:
-                out = out.withColumn(CONFORM_FAILED,
-                                     F.col(CONFORM_FAILED) | F.col(f"`{spec.name}`").isNull())
+    for _, condition in _derived_checks(dataset):
+        out = out.withColumn(CONFORM_FAILED, F.col(CONFORM_FAILED) | condition)
     order = [s.name for s in dataset.columns] + [c.name for c in meta_fields(out)]
     return out.select(*order, RAW_STRUCT, CONFORM_FAILED)
 
@@ -91,8 +90,7 @@ def with_errors(flagged: DataFrame, dataset: DatasetConfig) -> DataFrame:
         value = F.col(f"`{spec.name}`")
         parts += [_error_if(condition, name)
                   for name, condition in _cast_checks(dataset, spec, source, value)]
-    parts += [_error_if(F.col(f"`{spec.name}`").isNull(), f"not_null:{spec.name}")
-              for spec in dataset.columns if spec.expr and not spec.nullable]
+    parts += [_error_if(condition, name) for name, condition in _derived_checks(dataset)]
     return flagged.withColumn(CONFORM_ERRORS, _concat_errors(parts))
 
 
@@ -119,6 +117,14 @@ def _cast_checks(dataset: DatasetConfig, spec: ColumnSpec, source_sql: str,
     if _required(dataset, spec):
         checks.append((f"not_null:{spec.name}", ~present))
     return checks
+
+
+def _derived_checks(dataset: DatasetConfig) -> list[tuple[str, Column]]:
+    """(rule name, "the row fails it") of the derived columns: a non-nullable one is null."""
+    from pyspark.sql import functions as F
+
+    return [(f"not_null:{spec.name}", F.col(f"`{spec.name}`").isNull())
+            for spec in dataset.columns if spec.expr and not spec.nullable]
 
 
 def _error_if(condition: Column, name: str) -> Column:
