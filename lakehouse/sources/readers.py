@@ -33,8 +33,8 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
     ``_source_file``, ``_ingest_run_id``, ``_ingested_at``, ``_record_hash`` are added.
 
     The result also has ``_corrupt_record`` (the raw text of a record that did not parse,
-    else null; always null for Parquet). Persist it before filtering on that column (Spark
-    refuses a query that reads only the corrupt-record column of a file scan). ``headers``,
+    else null; always null for Parquet). A query on it must read a source column too (Spark
+    refuses a file scan that reads only the corrupt-record column). ``headers``,
     when given, receives each CSV file's header (relative path -> source column names).
     """
     from pyspark.sql import functions as F
@@ -95,9 +95,15 @@ def _str_options(options: dict) -> dict[str, str]:
 
 def csv_options(dataset: DatasetConfig) -> dict[str, str]:
     """Spark CSV options: RFC 4180 quoting (``""`` escapes a quote) unless overridden, and
-    always PERMISSIVE with the corrupt-record column."""
+    always PERMISSIVE with the corrupt-record column, every field parsed.
+
+    ``columnPruning`` off: with it on, a query reading a few columns parses only those
+    fields, and a record with too many or too few fields is not seen as malformed (a count of
+    corrupt records next to one column found 0 of 3). Ingest counts and writes in separate
+    scans, which must find the same malformed records."""
     return {"header": "true", "escape": '"', **_str_options(dataset.source.options),
-            "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}
+            "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN,
+            "columnPruning": "false"}
 
 
 def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile],

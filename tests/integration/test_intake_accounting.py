@@ -240,3 +240,26 @@ def _report_agrees_with_summary(project, summary) -> None:
                                     "--dataset", "penguins"]).output
     assert "penguins / raw_to_curated: passed" in text and "5 in, 3 passed, 2 quarantined" in text
     assert "type_castable:culmen_length_mm" in text
+
+
+def test_a_file_changed_between_the_count_and_the_append_is_reported(tmp_path: Path, spark,
+                                                                     monkeypatch) -> None:
+    """Ingest counts the files, then appends them in a second scan. A producer writing to a
+    file in between cannot go unnoticed: the stage warns and its accounting does not balance."""
+    from lakehouse.stages import ingest_checks
+
+    project = _project(tmp_path, {"penguins": PENGUINS})
+    path = _land(project, "penguins/a.csv", "id,Species Name,Culmen Length (mm),Note\n1,A,1.0,x\n")
+    real = ingest_checks.check_unchanged
+
+    def then_appended(*args, **kwargs):
+        real(*args, **kwargs)
+        with open(path, "a") as handle:
+            handle.write("2,B,2.0,y\n")
+
+    monkeypatch.setattr(ingest_checks, "check_unchanged", then_appended)
+    summary = run_pipeline(project, stage="ingest", spark=spark)
+    ingest = _stage(summary, "penguins", "ingest")
+    assert (ingest.rows_read, ingest.rows_written) == (1, 2)
+    assert not summary.balanced
+    assert any("changed while it was ingested" in w for w in ingest.warnings), ingest.warnings

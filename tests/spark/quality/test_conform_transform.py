@@ -68,6 +68,35 @@ def test_flag_marks_exactly_the_rows_with_failed_rules(spark) -> None:
         (True, ["not_null:id"])]
 
 
+def test_integer_columns_take_whole_numbers_only(spark) -> None:
+    """The plain integer parse first, the decimal parse for the rest: "1e3" and "517.0" are
+    whole numbers; "1.0000001" is not (a six-digit decimal scale once rounded it to 1)."""
+    raw = spark.createDataFrame([(v, "1", "01.01.2024", "f.csv") for v in (
+        " 12 ", "+5", "1e3", "517.0", "1.0000001", "2147483648", "-0")], RAW)
+    rows = with_errors(conform_flagged(raw, DATASET), DATASET) \
+        .select("id", CONFORM_FAILED, CONFORM_ERRORS).collect()
+    assert [(r["id"], r[CONFORM_FAILED]) for r in rows] == [
+        (12, False), (5, False), (1000, False), (517, False), (None, True), (None, True),
+        (0, False)]
+    assert rows[4][CONFORM_ERRORS] == ["type_castable:id"]
+
+
+def test_blank_values_are_missing_even_without_the_empty_marker(spark) -> None:
+    """null_values without "": a blank string stays a string value (as received) but does not
+    count as present, so a required column fails not_null and a number column is null."""
+    dataset = DatasetConfig.model_validate({
+        "name": "tags", "source": {"format": "csv", "path": "tags", "null_values": ["-"]},
+        "schema": [{"name": "tag", "type": "string", "nullable": False},
+                   {"name": "n", "type": "int"}],
+        "primary_key": ["tag"],
+    })
+    raw = spark.createDataFrame([("a", " "), ("  ", "-"), ("-", "3")],
+                                "tag string, n string")
+    rows = conform(raw, dataset).select("tag", "n", CONFORM_ERRORS).collect()
+    assert [tuple(r) for r in rows] == [
+        ("a", None, []), ("  ", None, ["not_null:tag"]), (None, 3, ["not_null:tag"])]
+
+
 def test_conform_names_a_missing_source_column(spark) -> None:
     raw = spark.createDataFrame([("1", "01.01.2024", "f.csv")],
                                 "id string, day string, _source_file string")
