@@ -22,7 +22,7 @@ from lakehouse.storage import files
 from lakehouse.storage.uri import spark_path
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 METADATA_COLUMNS = ("_source_file", "_ingest_run_id", "_ingested_at", "_record_hash")
 
@@ -58,7 +58,7 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
         df = reader.parquet(*[file_path(f.uri) for f in batch])
         df = df.toDF(*safe_column_names(df.columns))
         df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
-    source_cols = [c for c in df.columns if c not in METADATA_COLUMNS and c != CORRUPT_COLUMN]
+    source_cols = _source_columns(df)
     hash_input = F.concat_ws("\u0001", *[F.coalesce(F.col(c).cast("string"), F.lit("\u0000"))
                                          for c in source_cols])
     return (
@@ -67,6 +67,29 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
         .withColumn("_ingested_at", F.current_timestamp())
         .withColumn("_record_hash", F.sha2(hash_input, 256))
     )
+
+
+def _source_columns(df: DataFrame) -> list[str]:
+    """The columns read from the files: not the metadata, not the corrupt-record column."""
+    return [c for c in df.columns if c not in METADATA_COLUMNS and c != CORRUPT_COLUMN]
+
+
+def every_column(df: DataFrame) -> Column | None:
+    """One value computed from every source column of a :func:`read_landing` frame, so a
+    scan that selects it reads and converts them all.
+
+    Two scans of the same files find the same records only if both read every column: a
+    JSON field of the wrong type, or a Parquet column that does not convert, only fails (or
+    marks the record corrupt) where a query reads it; and Spark refuses a file scan that
+    reads only the corrupt-record column. None when the read found no other column (every
+    JSON record invalid): Spark then refuses the scan and the error names the file."""
+    from pyspark.sql import functions as F
+
+    kinds = dict(df.dtypes)
+    # hashing refuses maps (Parquet): nested values are hashed as their JSON text
+    cols = [F.to_json(F.col(f"`{n}`")) if kinds[n].startswith(("map<", "struct<", "array<"))
+            else F.col(f"`{n}`") for n in _source_columns(df)]
+    return F.xxhash64(*cols) if cols else None
 
 
 def file_path(uri: str) -> str:

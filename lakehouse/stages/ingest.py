@@ -20,7 +20,7 @@ from lakehouse.runs.bookmarks import PendingBatch
 from lakehouse.runs.summary import StageResult
 from lakehouse.sources.landing import LandingFile, list_landing_files, new_files
 from lakehouse.sources.malformed import CORRUPT_COLUMN, INGEST_GATE
-from lakehouse.sources.readers import read_landing
+from lakehouse.sources.readers import every_column, read_landing
 from lakehouse.stages import ingest_checks as checks
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
@@ -133,13 +133,13 @@ def _ingest_files(ctx: StageContext, dataset: DatasetConfig, readable: list[Land
     # cost more than parsing twice (x1 flights: 5.3-6.4 s against 4.0-4.4 s) and held the
     # whole batch in memory. Both scans parse every field (``csv_options``), so they find the
     # same malformed records; the append's row count is checked against the count.
-    every_column = _read_all(df)
+    read_all = every_column(df)
     try:
         per_file = df.groupBy("_source_file").agg(
             F.count(F.lit(1)).alias("rows"),
             F.sum(F.col(CORRUPT_COLUMN).isNotNull().cast("int")).alias("malformed"),
             F.sum(checks.undecodable(dataset, df).cast("int")).alias("undecodable"),
-            *([] if every_column is None else [F.max(every_column).alias("_read_all")]),
+            *([] if read_all is None else [F.max(read_all).alias("_read_all")]),
         ).collect()
         by_path = _match_files(readable, [r["_source_file"] for r in per_file])
         checks.check_decoded(dataset, readable, {by_path[r["_source_file"]]: r["undecodable"]
@@ -183,26 +183,6 @@ def _ingest_files(ctx: StageContext, dataset: DatasetConfig, readable: list[Land
                      description=f"{dataset.description} (raw, as received)".strip())
 
 
-def _read_all(df: DataFrame):
-    """One value computed from every source column, so a scan reads and converts them all.
-
-    The count and the append must see the same records: a JSON field of the wrong type, or
-    a Parquet column that does not convert, only fails (or marks the record corrupt) where
-    the query reads it; and Spark refuses a file scan that reads only the corrupt-record
-    column. None when the read found no other column (every JSON record invalid): Spark
-    then refuses the scan and the error names the file."""
-    from pyspark.sql import functions as F
-
-    from lakehouse.sources.readers import METADATA_COLUMNS
-
-    kinds = [(n, kind) for n, kind in df.dtypes if n not in METADATA_COLUMNS
-             and n != CORRUPT_COLUMN and n != RAW_PARTITION]
-    # hashing refuses maps (Parquet): nested values are hashed as their JSON text
-    cols = [F.to_json(F.col(f"`{n}`")) if kind.startswith(("map<", "struct<", "array<"))
-            else F.col(f"`{n}`") for n, kind in kinds]
-    return F.xxhash64(*cols) if cols else None
-
-
 def _match_files(batch: list[LandingFile], source_files: list[str]) -> dict[str, str]:
     """Map Spark's ``input_file_name()`` values to the batch's relative paths."""
     out = {}
@@ -235,10 +215,10 @@ def _malformed_rows(ctx: StageContext, dataset: DatasetConfig, df: DataFrame,
             "was written",
             hint="so many usually means the source options are wrong (sep, quote, "
                  "multiLine, format); fix conf/datasets or the files and run again")
-    every_column = _read_all(df)
+    read_all = every_column(df)
     rows = df.where(F.col(CORRUPT_COLUMN).isNotNull()).select(
         "_source_file", CORRUPT_COLUMN,
-        *([] if every_column is None else [every_column.alias("_read_all")])).collect()
+        *([] if read_all is None else [read_all.alias("_read_all")])).collect()
     by_path = _match_files(readable, sorted({r["_source_file"] for r in rows}))
     by_file: dict[str, list[str]] = {}
     for row in rows:
