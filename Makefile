@@ -9,19 +9,27 @@ PYTHON4 ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3
 VENV4 := .venv-spark4
 STAMP4 := $(VENV4)/.installed
 
-.PHONY: demo test test-unit test-spark4 lint clean-lake clean java-check jars browser
+.PHONY: demo test test-unit test-spark4 lint lock clean-lake clean java-check jars browser
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
+# Every environment installs from a lock (exact versions + hashes, requirements/locks/), then
+# the project itself without build isolation (its build requirements are in the lock too), so
+# a fresh clone installs today what it installed yesterday. `make lock` refreshes the locks.
+LOCKS := requirements/locks
+PIP_LOCKED = -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r
+PIP_SELF = -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+
+$(STAMP): pyproject.toml $(LOCKS)/dev-py311.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s; set PYTHON=python3.11)" % sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) $(PIP_LOCKED) $(LOCKS)/dev-py311.txt
+	$(PY) $(PIP_SELF)
+	$(PY) -m pip check --disable-pip-version-check
 	@touch $(STAMP)
 
 # checkov pins older packaging/boto3 than the library: its own venv (used by tests/integration/infra)
-.venv-checkov/.installed:
+.venv-checkov/.installed: $(LOCKS)/checkov.txt
 	@test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install --quiet "checkov==3.3.30"
+	.venv-checkov/bin/python $(PIP_LOCKED) $(LOCKS)/checkov.txt
 	@touch $@
 
 java-check: $(STAMP)
@@ -46,11 +54,10 @@ test: $(STAMP) java-check jars browser .venv-checkov/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --durations=15
 
-$(STAMP4): pyproject.toml requirements/spark4.txt
+$(STAMP4): pyproject.toml $(LOCKS)/spark4-py313.txt
 	@test -x $(VENV4)/bin/python || $(PYTHON4) -m venv $(VENV4)
-	$(VENV4)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV4)/bin/python -m pip install --quiet -r requirements/spark4.txt
-	$(VENV4)/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV4)/bin/python $(PIP_LOCKED) $(LOCKS)/spark4-py313.txt
+	$(VENV4)/bin/python $(PIP_SELF)
 	@touch $(STAMP4)
 
 # Spark 4.1 + Delta 4.2 (Glue 6.0) in their own venv: every test that runs Spark (the
@@ -70,6 +77,19 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
+
+# Refresh every lock from the package index (pip's configured index; uv reads PIP_INDEX_URL
+# as UV_INDEX_URL if you set that). Upper bounds that hold for the locks only live in
+# requirements/constraints.txt; tests/unit/test_locks.py fails when a lock no longer
+# satisfies pyproject.toml or requirements/spark4.txt. Review `git diff requirements/locks`.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-platform x86_64-unknown-linux-gnu \
+	--custom-compile-command "make lock" -c requirements/constraints.txt
+lock: $(STAMP)
+	$(UV_COMPILE) --python-version 3.11 pyproject.toml requirements/build.in --extra dev -o $(LOCKS)/dev-py311.txt
+	$(UV_COMPILE) --python-version 3.13 requirements/spark4.txt requirements/build.in -o $(LOCKS)/spark4-py313.txt
+	$(UV_COMPILE) --python-version 3.11 requirements/checkov.in -o $(LOCKS)/checkov.txt
+	$(UV_COMPILE) --python-version 3.11 pyproject.toml -c $(LOCKS)/dev-py311.txt \
+	  --no-emit-package pyspark --no-emit-package py4j -o $(LOCKS)/cluster-py311.txt
 
 clean-lake:
 	rm -rf .lake

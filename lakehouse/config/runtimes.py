@@ -12,9 +12,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 GlueVersion = Literal["5.0", "5.1", "6.0", "6.1"]
-# Glue's WorkerType enum (botocore's service model); moto accepts any string, Glue does not.
-GLUE_WORKER_TYPES = ("Standard", "G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X",
-                     "Z.2X", "R.1X", "R.2X", "R.4X", "R.8X")
+# Glue's WorkerType enum (botocore's service model), split by what a Spark ETL job (`glueetl`,
+# Glue 5.0 and later: every version this project targets) may use. moto accepts any string.
+GLUE_SPARK_WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X",
+                           "R.1X", "R.2X", "R.4X", "R.8X")
+# The arm64 (Graviton) variant of each Spark type, in botocore's model from 1.44.18 on.
+GLUE_GRAVITON_WORKER_TYPES = tuple(f"{worker}.GRAVITON" for worker in GLUE_SPARK_WORKER_TYPES)
+GLUE_WORKER_TYPES = GLUE_SPARK_WORKER_TYPES + GLUE_GRAVITON_WORKER_TYPES
+# Types in the enum that a Spark ETL job cannot use, and why (the WorkerType documentation).
+GLUE_OTHER_WORKER_TYPES = {
+    "Standard": "the worker type of Glue 0.9/1.0 jobs; use G.1X",
+    "G.025X": "for streaming jobs only (gluestreaming)",
+    "Z.2X": "for Ray jobs only",
+}
 # The Spark major version each Glue version runs: what cluster requirements are keyed on.
 GLUE_SPARK_MAJOR: dict[str, int] = {"5.0": 3, "5.1": 3, "6.0": 4, "6.1": 4}
 
@@ -46,6 +56,9 @@ class GlueSettings(_Strict):
     @field_validator("worker_type")
     @classmethod
     def _known_worker(cls, value: str) -> str:
+        if value in GLUE_OTHER_WORKER_TYPES:
+            raise ValueError(f"Glue worker type {value!r} is {GLUE_OTHER_WORKER_TYPES[value]}: "
+                             f"a Spark ETL job takes one of {', '.join(GLUE_WORKER_TYPES)}")
         if value not in GLUE_WORKER_TYPES:
             close = get_close_matches(value, GLUE_WORKER_TYPES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

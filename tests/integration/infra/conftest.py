@@ -120,7 +120,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     tfvars.update(MOTO_GUARDS, force_destroy=True)
 
     shutil.copytree(INFRA, base / "infra", symlinks=True,
-                    ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars*"))
+                    ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfvars*"))
     dev = base / "infra" / "envs" / "dev"
     endpoints = "\n".join(f'    {s:<14} = "{moto_endpoint}"' for s in SERVICES)
     (dev / "moto_override.tf").write_text(MOTO_PROVIDER.format(endpoints=endpoints))

@@ -8,6 +8,7 @@ policies, the Lambda's event source mapping, the Athena workgroup and the alarms
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,16 @@ def test_fmt_check_passes_on_the_repository() -> None:
     done = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-no-color", str(INFRA)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"not formatted: {done.stdout}{done.stderr}"
+
+
+def test_the_provider_version_is_locked_for_the_example_stack() -> None:
+    """``infra/envs/dev/.terraform.lock.hcl`` is committed and names the version main.tf pins
+    (the ``dev_stack`` fixture's ``terraform init`` checks the provider against its hashes)."""
+    lock = (INFRA / "envs" / "dev" / ".terraform.lock.hcl").read_text()
+    pinned = re.search(r'version\s*=\s*"([0-9.]+)"', (INFRA / "envs" / "dev" / "main.tf").read_text())
+    assert pinned is not None
+    assert f'version     = "{pinned.group(1)}"' in lock
+    assert re.search(r'"h1:[A-Za-z0-9+/=]{44}"', lock), "the lock carries the provider's hash"
 
 
 def test_tfvars_match_conf(dev_stack) -> None:

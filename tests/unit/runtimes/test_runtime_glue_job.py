@@ -6,6 +6,8 @@ our request against Glue's API model and the expected parameters exactly.
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -75,11 +77,25 @@ def test_glue_versions_are_keyed_on_their_spark_major(version, major):
 def test_glue_worker_type_is_checked_against_the_service_enum():
     import botocore.session
 
-    from lakehouse.config.runtimes import GLUE_WORKER_TYPES
+    from lakehouse.config.runtimes import (
+        GLUE_GRAVITON_WORKER_TYPES,
+        GLUE_OTHER_WORKER_TYPES,
+        GLUE_SPARK_WORKER_TYPES,
+        GLUE_WORKER_TYPES,
+    )
 
     service = botocore.session.get_session().get_service_model("glue")
-    assert set(GLUE_WORKER_TYPES) == set(service.shape_for("WorkerType").enum)
+    enum = set(service.shape_for("WorkerType").enum)
+    # Every type the installed botocore knows is either accepted or refused with a reason ...
+    assert enum - set(GLUE_WORKER_TYPES) - set(GLUE_OTHER_WORKER_TYPES) == set()
+    # ... and every type accepted is one Glue knows (Graviton from botocore 1.44.18 on).
+    assert set(GLUE_SPARK_WORKER_TYPES) | set(GLUE_OTHER_WORKER_TYPES) <= enum
+    graviton = {worker for worker in enum if worker.endswith(".GRAVITON")}
+    assert graviton in (set(), set(GLUE_GRAVITON_WORKER_TYPES))
     for worker in GLUE_WORKER_TYPES:
         LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"worker_type": worker}}})
+    for worker in GLUE_OTHER_WORKER_TYPES:
+        with pytest.raises(ValueError, match=rf"worker type '{re.escape(worker)}' is .*a Spark ETL job"):
+            LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"worker_type": worker}}})
     with pytest.raises(ValueError, match=r"unknown Glue worker type 'G\.1x' \(did you mean 'G\.1X'\?\)"):
         LakeConfig.model_validate({"project": "p", "runtimes": {"glue": {"worker_type": "G.1x"}}})
