@@ -308,3 +308,32 @@ DYNAMIC_FUNCTIONS: frozenset[str] = frozenset(
 DATA_TYPES: frozenset[str] = frozenset(
     {"boolean", "date", "timestamp", "integer", "double", "float", "long"})
 HASH_ALGORITHMS: frozenset[str] = frozenset({"MD5", "SHA-1", "SHA-256"})
+
+
+def markdown_table() -> str:
+    """The rule type table as Markdown (docs/quality-dqdl.md embeds it; a test keeps them equal)."""
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    def params(spec: RuleTypeSpec) -> str:
+        names = " ".join(f"`<{p.name}>`" for p in spec.params[:max(spec.arities)])
+        if spec.var_arg:
+            names += " ..."
+        if 0 in spec.arities and spec.params:
+            names = f"[{names}]"
+        return names or "none"
+
+    def metrics(spec: RuleTypeSpec) -> str:
+        found = [f"`{m}`" for m in spec.metrics]
+        found += [f"`{m}` (with threshold)" for m in spec.threshold_metrics]
+        return "<br>".join(found) or "none"
+
+    rows = ["| rule type | parameters | metrics Glue reports | row-level results | where | with threshold"
+            " | dynamic | local evaluation |",
+            "|---|---|---|---|---|---|---|---|"]
+    for spec in RULE_TYPES.values():
+        kind = "" if spec.rule else " (analyzer only)"
+        rows.append(f"| [{spec.name}]({spec.url}){kind} | {params(spec)} | {metrics(spec)} | {spec.row_level}"
+                    f" | {yes(spec.where)} | {yes(spec.threshold)} | {yes(spec.dynamic)}"
+                    f" | **{spec.local.status}**: {spec.local.how} |")
+    return "\n".join(rows) + "\n"

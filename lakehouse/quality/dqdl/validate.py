@@ -229,6 +229,8 @@ class _Checker:
         try:
             re.compile(value)
         except re.error as exc:
+            if "bad escape" in str(exc):  # Java knows escapes Python does not (\p{Alpha}, \Q...\E)
+                return
             self._add("invalid", f"{value!r} is not a valid regular expression: {exc}", pos, text)
 
     def _detect_anomalies(self, values: list[str | None], pos: ast.Pos | None, text: str) -> None:
