@@ -50,7 +50,8 @@ class RuleTypeSpec:
     ``arities`` are the accepted parameter counts (``var_arg``: the last parameter repeats, so
     any count >= max(arities) is accepted too). ``returns`` are the condition kinds the type
     takes; ``"boolean"`` means "no condition". ``metrics`` are Glue's metric names with
-    ``{column}``, ``{columns}`` (comma-joined), ``{reference}`` placeholders.
+    ``{column}``, ``{columns}`` (comma-joined), ``{reference}`` placeholders. ``column_types``
+    are the column type families a page lists as supported (checked when types are known).
     """
 
     name: str
@@ -71,6 +72,7 @@ class RuleTypeSpec:
     tags: tuple[str, ...] = ()
     notes: str = ""
     threshold_metrics: tuple[str, ...] = field(default=())
+    column_types: tuple[str, ...] | None = None  # "numeric" / "string" / "date"; None = any
 
     @property
     def url(self) -> str:
@@ -107,7 +109,7 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           page="dqdl-rule-types.html",
           local=Local("supported", "the metrics of Completeness, Uniqueness, ColumnLength and"
                       " ColumnValues, in the single aggregation")),
-    _spec("ColumnCorrelation", summary="Pearson correlation of two columns",
+    _spec("ColumnCorrelation", column_types=("numeric",), summary="Pearson correlation of two columns",
           params=(Param("column_1", "column"), Param("column_2", "column")), arities=(2,),
           returns=("number",), metrics=("Multicolumn.{column1},{column2}.ColumnCorrelation",),
           row_level="no", where=True, threshold=False, dynamic=True, rule=True, analyzer=True,
@@ -128,7 +130,7 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           params=_COL, arities=(1,), returns=("boolean",), metrics=(),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           local=Local("supported", "from the schema, no Spark job")),
-    _spec("ColumnLength", summary="length of each value of a string column",
+    _spec("ColumnLength", column_types=("string",), summary="length of each value of a string column",
           params=_COL, arities=(1,), returns=("number",),
           metrics=("Column.{column}.MaximumLength", "Column.{column}.MinimumLength"),
           threshold_metrics=("Column.{column}.LengthCompliance",),
@@ -165,7 +167,7 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
                 " not an analyzer",
           local=Local("supported", "Spark SQL with the batch as temporary view `primary`; one extra"
                       " job per statement, plus a join back for the row-level form")),
-    _spec("DataFreshness", summary="age of a date/timestamp column against now()",
+    _spec("DataFreshness", column_types=("date",), summary="age of a date/timestamp column against now()",
           params=_COL, arities=(1,), returns=("duration",),
           metrics=("Column.{column}.DataFreshness.Compliance",),
           row_level="yes", where=True, threshold=False, dynamic=False, rule=True, analyzer=False,
@@ -205,7 +207,7 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           metrics=("Column.{column}.Uniqueness", "Multicolumn.{columns}.Uniqueness"),
           row_level="yes", where=True, threshold=False, dynamic=False, rule=True, analyzer=False,
           local=Local("supported", "a duplicate flag per row (a window over the columns)")),
-    _spec("Mean", summary="mean of a numeric column",
+    _spec("Mean", column_types=("numeric",), summary="mean of a numeric column",
           params=_COL, arities=(1,), returns=("number",), metrics=("Column.{column}.Mean",),
           row_level="no", where=True, threshold=False, dynamic=True, rule=True, analyzer=True,
           notes="NULLs ignored (page)", local=Local("supported", _SPARK)),
@@ -229,13 +231,13 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           metrics=("Dataset.{reference}.SchemaMatch",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           local=Local("supported", "from the two schemas (name and type per column), no Spark job")),
-    _spec("StandardDeviation", summary="standard deviation of a numeric column",
+    _spec("StandardDeviation", column_types=("numeric",), summary="standard deviation of a numeric column",
           params=_COL, arities=(1,), returns=("number",),
           metrics=("Column.{column}.StandardDeviation",),
           row_level="no", where=True, threshold=False, dynamic=True, rule=True, analyzer=True,
           notes="population standard deviation: the page's example gives 16.33 for 0, 20, 40",
           local=Local("supported", "stddev_pop in the single aggregation")),
-    _spec("Sum", summary="sum of a numeric column",
+    _spec("Sum", column_types=("numeric",), summary="sum of a numeric column",
           params=_COL, arities=(1,), returns=("number",), metrics=("Column.{column}.Sum",),
           row_level="no", where=True, threshold=False, dynamic=True, rule=True, analyzer=True,
           local=Local("supported", _SPARK)),
@@ -293,7 +295,8 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "matchFileName"),
           local=Local("supported", "SHA-256 of each landing file")),
-    _spec("Variance", summary="variance of a numeric column (parser only, not on the reference page)",
+    _spec("Variance", column_types=("numeric",),
+          summary="variance of a numeric column (parser only, not on the reference page)",
           params=_COL, arities=(1,), returns=("number",), metrics=("Column.{column}.Variance",),
           row_level="no", where=True, threshold=False, dynamic=True, rule=True, analyzer=True,
           page="dqdl-rule-types.html",

@@ -34,6 +34,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(?:\d{1,2}:\d{2} (?:AM|PM)|\d{2}:\d{2})$")
 _AGGREGATE = re.compile(r"^\s*(\w+)\s*\(\s*([^()]+?)\s*\)\s*$")
 _MAX_LABELS, _MAX_KEY, _MAX_VALUE = 10, 128, 256
+_NUMERIC = {"tinyint", "smallint", "int", "bigint", "float", "double"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def validate(ruleset: ast.Ruleset, *, columns: Mapping[str, str] | Iterable[obje
         datasets: Names of the lake's datasets, which reference aliases must name (``None``
             skips that check).
     """
-    return _Checker(ruleset, _column_names(columns), None if datasets is None else set(datasets)).run()
+    names, types = _columns_of(columns)
+    return _Checker(ruleset, names, types, None if datasets is None else set(datasets)).run()
 
 
 def check(ruleset: ast.Ruleset, *, file: str = "<dqdl>", **kwargs: object) -> list[Problem]:
@@ -78,18 +80,36 @@ def check(ruleset: ast.Ruleset, *, file: str = "<dqdl>", **kwargs: object) -> li
     return problems
 
 
-def _column_names(columns: Mapping[str, str] | Iterable[object] | None) -> list[str] | None:
+def _columns_of(columns: Mapping[str, str] | Iterable[object] | None
+                ) -> tuple[list[str] | None, dict[str, str]]:
+    """Column names, and the declared Spark SQL type of those that have one."""
     if columns is None:
-        return None
+        return None, {}
     if isinstance(columns, Mapping):
-        return list(columns)
-    return [c if isinstance(c, str) else str(c.name) for c in columns]  # type: ignore[attr-defined]
+        return list(columns), {k: str(v).lower() for k, v in columns.items() if v}
+    names: list[str] = []
+    types: dict[str, str] = {}
+    for col in columns:
+        name = col if isinstance(col, str) else str(col.name)  # type: ignore[attr-defined]
+        names.append(name)
+        if getattr(col, "type", None):
+            types[name] = str(col.type).lower()  # type: ignore[attr-defined]
+    return names, types
+
+
+def _type_family(spark_type: str) -> str:
+    if spark_type in _NUMERIC or spark_type.startswith("decimal"):
+        return "numeric"
+    return {"string": "string", "date": "date", "timestamp": "date", "timestamp_ntz": "date"}.get(
+        spark_type, spark_type)
 
 
 class _Checker:
-    def __init__(self, ruleset: ast.Ruleset, columns: list[str] | None, datasets: set[str] | None):
+    def __init__(self, ruleset: ast.Ruleset, columns: list[str] | None, types: dict[str, str],
+                 datasets: set[str] | None):
         self.ruleset = ruleset
         self.columns = columns
+        self.types = types
         self.datasets = datasets
         self.constants = {c.name: c for c in ruleset.constants}
         self.problems: list[Problem] = []
@@ -162,7 +182,9 @@ class _Checker:
                 continue
             param = spec.params[min(i, len(spec.params) - 1)]
             if param.kind in ("column", "columns") and spec.name != "DetectAnomalies":
-                self._columns([value] if param.kind == "column" else value.split(","), rule.pos, text)
+                cols = [value] if param.kind == "column" else value.split(",")
+                self._columns(cols, rule.pos, text)
+                self._column_types(spec, cols, rule.pos, text)
             elif param.kind == "reference":
                 self._dataset(value, rule.pos, text)
             elif param.kind == "reference_columns":
@@ -205,6 +227,15 @@ class _Checker:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 self._add("unknown_column", f"column {name!r} is not declared by the dataset{hint}",
                           pos, text)
+
+    def _column_types(self, spec: RuleTypeSpec, names: list[str], pos: ast.Pos | None, text: str) -> None:
+        if spec.column_types is None:
+            return
+        for name in (n.strip() for n in names):
+            declared = self.types.get(name)
+            if declared is not None and _type_family(declared) not in spec.column_types:
+                self._add("invalid", f"{spec.name} needs a {' or '.join(spec.column_types)} column;"
+                          f" {name!r} is {declared}", pos, text)
 
     def _dataset(self, alias: str, pos: ast.Pos | None, text: str) -> None:
         if self.datasets is not None and alias not in self.datasets:

@@ -140,3 +140,15 @@ def test_regexes_are_checked_but_java_only_escapes_are_left_to_glue() -> None:
     assert [(p.pos.column, p.message.split(":")[0]) for p in validate(ruleset)] == [  # type: ignore[union-attr]
         (50, "'[a-' is not a valid regular expression"),
         (82, "'(x' is not a valid regular expression")]
+
+
+def test_declared_column_types_are_checked_where_a_page_names_them(flights: DatasetConfig) -> None:
+    ruleset = parse("Rules = [\n" + ",\n".join([
+        'Mean "carrier" > 1', 'ColumnLength "distance" < 5', 'DataFreshness "dest" <= 2 days',
+        'ColumnCorrelation "dep_delay" "arr_delay" > 0.5', 'DataFreshness "time_hour" <= 2 days',
+        'Mean "dep_delay" > 0', 'IsComplete "carrier"']) + "\n]")
+    assert [p.message for p in validate(ruleset, columns=flights.columns)] == [
+        "Mean needs a numeric column; 'carrier' is string",
+        "ColumnLength needs a string column; 'distance' is double",
+        "DataFreshness needs a date column; 'dest' is string"]
+    assert validate(ruleset, columns=[c.name for c in flights.columns]) == []  # no types, no check
