@@ -170,6 +170,10 @@ class _ToAst(Transformer):
         if isinstance(value, ast.VarRef) or (
                 isinstance(value, ast.ValueList) and any(isinstance(v, ast.VarRef) for v in value.items)):
             self._fail(f"constant {name!r}: constants cannot refer to other constants", meta)
+        if isinstance(value, ast.ValueList) and not all(
+                isinstance(v, ast.String | ast.Keyword) for v in value.items):
+            self._fail(f"constant {name!r}: a list constant holds quoted strings (and NULL, EMPTY,"
+                       " WHITESPACES_ONLY) only", meta, expected=['["a", "b"]'])
         return "constant", ast.Constant(name, value, pos=_pos_of(meta))
 
     def default_labels(self, items: list[Any]) -> tuple[str, tuple[ast.Label, ...]]:

@@ -82,6 +82,8 @@ STRUCTURE = [
     pytest.param('Rules = [ IsComplete "a" where "" ]', 1, 32, "the where clause is empty", id="empty-where"),
     pytest.param('x = "a"\nx = "b"\nRules = [ RowCount > 0 ]', 2, 1, "already defined", id="constant-twice"),
     pytest.param('_x = "a"\nRules = [ RowCount > 0 ]', 1, 1, "cannot start with", id="constant-name"),
+    pytest.param('n = [5, 10]\nRules = [ ColumnValues "a" in $n ]', 1, 1, "holds quoted strings",
+                 id="numeric-list-constant"),
     pytest.param('Analyzers = [ Mean "a", bins = 3 ]', 1, 25, "no analyzer with 'with'", id="orphan-tag"),
     pytest.param('Rules = [ FileMatch "s3://a" with hashAlgorithm > "MD5" ]', 0, 0, "", id="tag-op-parses"),
 ]
