@@ -80,6 +80,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str | None) -> DqdlSynt
     message = f"expected {_or_list(expected)}, {what}" if expected else f"unexpected {what}"
     hint = None if _SECTION.search(text) else (
         "a ruleset is `Rules = [ rule, ... ]` and/or `Analyzers = [ ... ]`")
+    if found in ("\u201c", "\u201d", "\u2018", "\u2019"):
+        hint = "DQDL strings use straight double quotes (\"), not typographic ones"
     return DqdlSyntaxError(message, line=line, column=column, expected=expected, found=found,
                            excerpt=excerpt(text, line, column), file=file, hint=hint)
 

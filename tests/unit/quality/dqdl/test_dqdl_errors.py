@@ -69,6 +69,10 @@ def test_error_message_reads_as_a_sentence() -> None:
     with pytest.raises(DqdlSyntaxError) as misspelled:  # parsed as a constant named Rules11
         parse('Rules11 = [ RowCount > 0 ]')
     assert misspelled.value.hint == "a ruleset is `Rules = [ rule, ... ]` and/or `Analyzers = [ ... ]`"
+    with pytest.raises(DqdlSyntaxError) as pasted:  # copied from a word processor
+        parse('Rules = [ IsComplete \u201cemail\u201d ]')
+    assert (pasted.value.column, pasted.value.found) == (22, "\u201c")
+    assert pasted.value.hint == 'DQDL strings use straight double quotes ("), not typographic ones'
 
 
 STRUCTURE = [
