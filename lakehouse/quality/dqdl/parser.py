@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from lakehouse.errors import DqdlSyntaxError
@@ -398,4 +398,4 @@ def _op(token: Token) -> str:
     return text
 
 
-__all__ = ["Tree", "excerpt", "parse"]
+__all__ = ["excerpt", "parse"]
