@@ -161,3 +161,28 @@ class EventError(LakehouseError):
 
 class EnvironmentProblem(LakehouseError):
     """The machine lacks something the framework needs (Java, a binary)."""
+
+
+class DqdlSyntaxError(LakehouseError):
+    """A DQDL ruleset does not parse: where (line, column), what was expected, what was found.
+
+    ``line`` and ``column`` are 1-based positions in the ruleset text; ``expected`` lists what
+    would have been accepted there, in words; ``found`` is the text found instead (``None`` at
+    the end of the ruleset).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, line: int, column: int, expected: Sequence[str] = (),
+                 found: str | None = None, excerpt: str = "", file: str | None = None,
+                 hint: str | None = None):
+        self.line = line
+        self.column = column
+        self.expected = list(expected)
+        self.found = found
+        self.excerpt = excerpt
+        self.file = file
+        body = f"line {line}, column {column}: {message}"
+        if excerpt:
+            body += "\n" + excerpt
+        super().__init__(body, hint=hint, file=file)

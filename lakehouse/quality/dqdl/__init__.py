@@ -1,0 +1,15 @@
+"""DQDL (AWS Glue Data Quality Definition Language): parser, printer, rule type table, checks.
+
+Spark-free: nothing here imports pyspark. Phase 1 of issue #28 — the rules are parsed and
+checked, not yet evaluated (that comes with the one rule registry of issue #26).
+
+    from lakehouse.quality.dqdl import parse, to_dqdl, validate
+    ruleset = parse('Rules = [ IsComplete "id", RowCount > avg(last(10)) ]')
+    problems = validate(ruleset, columns={"id": "bigint"})
+"""
+
+from lakehouse.quality.dqdl.ast import Ruleset
+from lakehouse.quality.dqdl.parser import parse
+from lakehouse.quality.dqdl.printer import to_dqdl
+
+__all__ = ["Ruleset", "parse", "to_dqdl"]
