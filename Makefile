@@ -49,7 +49,15 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	  || echo "chromium not installable here: the run-report browser test will be skipped"; }
 
-test: $(STAMP) java-check jars browser .venv-checkov/.installed
+# npm packages of the test harnesses: the IAM policy simulator of tests/integration/infra
+# (locked in its package-lock.json). Without npm the IAM tests skip and say why.
+IAM_SIM := tests/integration/infra/iam_sim
+$(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(IAM_SIM) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the IAM simulator tests will be skipped"; fi
+
+test: $(STAMP) java-check jars browser .venv-checkov/.installed $(IAM_SIM)/node_modules/.installed
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --durations=15

@@ -95,6 +95,7 @@ module "orchestration" {
   arrival_datasets = var.trigger == "stepfunctions" ? { for d, p in var.datasets : d => "${trim(local.landing.prefix, "/")}/${trim(p, "/")}/" } : {}
   landing_bucket   = local.landing.bucket
   kms_key_arn      = local.kms_key_arn
+  use_kms          = var.use_kms
   tags             = local.tags
 }
 
@@ -146,6 +147,9 @@ module "observability" {
   topic_arn         = module.orchestration.failure_topic_arn
   dlq_name          = module.trigger.dlq_name
   state_machine_arn = module.orchestration.state_machine_arn
-  glue_jobs         = module.jobs.glue_job_names
-  tags              = local.tags
+  # only a consumed queue can alarm on waiting arrivals (stepfunctions/none consume none)
+  arrivals_queue_name      = local.queue ? module.trigger.queue_name : null
+  arrivals_max_age_seconds = max(900, 3 * var.triggers.window_seconds)
+  glue_jobs                = module.jobs.glue_job_names
+  tags                     = local.tags
 }

@@ -24,7 +24,7 @@ variable "name" {
 }
 
 variable "zones" {
-  description = "Zone => {bucket, prefix}: landing, raw, curated, quarantine, exportable and _runs (lake.root / lake.zones / lake.runs)."
+  description = "Zone => {bucket, prefix}: landing, raw, curated, quarantine, exportable, _runs and _quality (lake.root / lake.zones / lake.runs; quality results and docs)."
   type = map(object({
     bucket = string
     prefix = string

@@ -20,6 +20,7 @@ from lakehouse.errors import ConfigError
 from lakehouse.runtimes.artifacts import UploadedSet, artifact_key
 from lakehouse.runtimes.glue import JOB_SCRIPT, job_definition, job_name
 from lakehouse.runtimes.manifest import ArtifactSet
+from lakehouse.storage.uri import join_uri
 
 CATALOG_ZONES = ("raw", "curated", "quarantine", "exportable")
 TRIGGER_MODES = ("lambda", "worker", "stepfunctions", "none")
@@ -61,6 +62,10 @@ def terraform_vars(project: Project, *, artifacts: ArtifactSet | None = None,
                           hint="set runtimes.region (or pass --region)")
     zones = {z: _location(project, f"zone {z!r}", project.zone_uri(z)) for z in ZONES}
     zones["_runs"] = _location(project, "the runs folder", project.runs_uri)
+    # quality suites, results (a Delta table) and data docs live beside the zones
+    # (lakehouse/quality/store.py, docs.py): the jobs' roles must write there too
+    zones["_quality"] = _location(project, "the quality folder",
+                                  join_uri(project.lake_root, "_quality"))
     glue = lake.runtimes.glue
     out: dict[str, Any] = {
         "project": lake.project,

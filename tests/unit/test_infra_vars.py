@@ -28,6 +28,8 @@ def test_vars_follow_the_dev_profile(dev) -> None:
     assert values["region"] == "eu-west-1"
     assert values["zones"]["curated"] == {"bucket": "acme-unit-lake", "prefix": "lake/curated"}
     assert values["zones"]["_runs"] == {"bucket": "acme-unit-lake", "prefix": "lake/_runs"}
+    # quality suites, results and docs: the jobs write there (found by test_iam_proven)
+    assert values["zones"]["_quality"] == {"bucket": "acme-unit-lake", "prefix": "lake/_quality"}
     assert values["artifacts"] == {"bucket": "acme-unit-lake", "prefix": "artifacts"}
     assert values["databases"] == {"raw": "flights_raw", "curated": "flights_curated",
                                    "quarantine": "flights_quarantine", "exportable": "flights_exportable"}

@@ -29,6 +29,17 @@ data "aws_iam_policy_document" "glue_logs" {
       "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/*:log-stream:*",
     ]
   }
+  dynamic "statement" {
+    # With a CMK the jobs' security configuration encrypts CloudWatch Logs: Glue associates
+    # the key with the log groups as the job role (Glue developer guide, "Setting up
+    # encryption"); without this action the run fails before the script starts.
+    for_each = var.kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "EncryptGlueLogs"
+      actions   = ["logs:AssociateKmsKey"]
+      resources = ["arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/*"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "glue_logs" {

@@ -1,8 +1,9 @@
 # One customer-managed key (rotation on) for the lake: S3 buckets, SQS queues, SNS topic,
 # DynamoDB tables, CloudWatch Logs and Athena results. The key policy lets the account's IAM
 # policies decide who uses it (no grants to `*`), and lets the AWS services that encrypt on
-# our behalf (S3 notifications into an encrypted queue, CloudWatch alarms and EventBridge into
-# an encrypted topic, CloudWatch Logs) use it only for this account (aws:SourceAccount).
+# our behalf (S3 notifications into an encrypted queue, CloudWatch alarms into an encrypted
+# topic, CloudWatch Logs) use it only for this account (aws:SourceAccount); EventBridge, which
+# sends no aws:SourceAccount, only for this account's topics (SNS encryption context).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -35,14 +36,31 @@ data "aws_iam_policy_document" "key" {
     principals {
       type = "Service"
       identifiers = [
-        "s3.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com",
-        "cloudwatch.amazonaws.com", "events.amazonaws.com",
+        "s3.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com", "cloudwatch.amazonaws.com",
       ]
     }
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account]
+    }
+  }
+  statement {
+    # EventBridge rules publishing to an encrypted topic: the SNS developer guide says
+    # aws:SourceAccount / aws:SourceArn are not supported in the key policy for
+    # EventBridge-to-encrypted-topic delivery (the request carries neither), so the grant is
+    # scoped by the encryption context SNS binds to each call: this account's topics only.
+    sid       = "EventBridgeToThisAccountsTopics"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = ["arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.name}:${local.account}:*"]
     }
   }
   statement {

@@ -2,6 +2,7 @@
 # bucket, so this bucket is AES256 even when the lake uses a CMK.
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_18:This is the access-log target; logging it into itself would loop.
@@ -83,7 +84,7 @@ data "aws_iam_policy_document" "logs" {
       condition {
         test     = "ArnLike"
         variable = "aws:SourceArn"
-        values   = ["arn:aws:s3:::${statement.value}"]
+        values   = ["arn:${data.aws_partition.current.partition}:s3:::${statement.value}"]
       }
     }
   }

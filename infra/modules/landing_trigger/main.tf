@@ -2,10 +2,13 @@
 # DynamoDB idempotency table and a least-privilege policy for the worker.
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 locals {
+  partition   = data.aws_partition.current.partition
   bucket_name = coalesce(var.bucket_name, "${var.name}-landing")
-  bucket_arn  = "arn:aws:s3:::${local.bucket_name}"
+  bucket_arn  = "arn:${local.partition}:s3:::${local.bucket_name}"
   sse_kms     = var.kms_key_arn != null
 }
 
@@ -147,7 +150,7 @@ data "aws_iam_policy_document" "s3_to_sqs" {
   statement {
     sid       = "AllowLandingBucketNotifications"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:*:*:${var.name}-arrivals"]
+    resources = ["arn:${local.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${var.name}-arrivals"]
     principals {
       type        = "Service"
       identifiers = ["s3.amazonaws.com"]

@@ -8,6 +8,11 @@ output "queue_url" {
   value       = aws_sqs_queue.arrivals.id
 }
 
+output "queue_name" {
+  description = "Arrivals queue name (for the oldest-message alarm)."
+  value       = aws_sqs_queue.arrivals.name
+}
+
 output "queue_arn" {
   description = "Arrivals queue ARN (add it to your own bucket notification when manage_notifications = false)."
   value       = aws_sqs_queue.arrivals.arn

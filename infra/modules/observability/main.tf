@@ -1,5 +1,7 @@
-# Alarms into the failure topic: messages waiting in the dead-letter queue, failed (or timed
-# out / aborted) pipeline executions, and failed Glue job runs.
+# Alarms into the failure topic: messages waiting in the dead-letter queue, arrivals waiting
+# unconsumed in the arrivals queue, failed (or timed out / aborted) pipeline executions; and
+# an EventBridge rule for every failed Glue job run. (Glue's numFailedTasks counts failed
+# Spark tasks, which Spark retries, not failed runs: it is not alarmed on.)
 
 resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
   alarm_name          = "${var.name}-dlq-not-empty"
@@ -35,22 +37,24 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   tags                = var.tags
 }
 
-# Glue publishes job metrics when --enable-metrics is set; numFailedTasks per run, and the
-# job-level "glue.driver.aggregate.numFailedTasks" are the closest metrics to a failed run.
-resource "aws_cloudwatch_metric_alarm" "job_failures" {
-  for_each            = var.glue_jobs
-  alarm_name          = "${var.name}-${each.key}-failed-tasks"
-  alarm_description   = "Glue job ${each.value} had failed tasks."
-  namespace           = "Glue"
-  metric_name         = "glue.driver.aggregate.numFailedTasks"
-  dimensions          = { JobName = each.value, JobRunId = "ALL", Type = "count" }
-  statistic           = "Sum"
+# Arrivals nobody consumes: the oldest message of the arrivals queue is older than a run
+# should ever wait (batching window + dispatch). A stuck or throttled consumer, a broken
+# Lambda package or a stopped worker all show here first; failed runs show below.
+resource "aws_cloudwatch_metric_alarm" "arrivals_waiting" {
+  count               = var.arrivals_queue_name == null ? 0 : 1
+  alarm_name          = "${var.name}-arrivals-waiting"
+  alarm_description   = "The oldest arrival in ${var.arrivals_queue_name} waits more than ${var.arrivals_max_age_seconds} s: the trigger is not consuming."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = var.arrivals_queue_name }
+  statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.arrivals_max_age_seconds
   treat_missing_data  = "notBreaching"
   alarm_actions       = [var.topic_arn]
+  ok_actions          = [var.topic_arn]
   tags                = var.tags
 }
 

@@ -67,13 +67,10 @@ data "aws_iam_policy_document" "states" {
     actions   = ["sns:Publish"]
     resources = [aws_sns_topic.failures.arn]
   }
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-    content {
-      sid       = "TopicKey"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-    }
+  statement {
+    sid       = "TopicKey"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [local.topic_key_arn]
   }
   statement {
     # Log delivery and X-Ray actions support no resource-level permissions (AWS documents "*").

@@ -72,6 +72,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "use_kms" {
+  description = "Whether kms_key_arn is given, as a value known at plan time (null: kms_key_arn != null). Without a CMK the failure topic gets a key of its own."
+  type        = bool
+  default     = null
+}
+
 variable "log_retention_days" {
   description = "Execution log retention."
   type        = number

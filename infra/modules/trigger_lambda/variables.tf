@@ -53,9 +53,13 @@ variable "policy_arns" {
 }
 
 variable "batch_size" {
-  description = "Messages per invocation (up to 10000 with a batching window)."
+  description = "Messages per invocation: up to 10000 with a batching window of 1 s or more; capped at 10 without one (AWS rejects more)."
   type        = number
   default     = 100
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000
+    error_message = "batch_size must be 1-10000 (SQS standard queue)."
+  }
 }
 
 variable "batching_window_seconds" {
@@ -76,10 +80,14 @@ variable "memory_mb" {
   default     = 512
 }
 
-variable "reserved_concurrency" {
-  description = "Reserved concurrent executions (bounds parallel dispatches)."
+variable "maximum_concurrency" {
+  description = "Most concurrent invocations the SQS event source mapping starts (2-1000; bounds parallel dispatches without throttling receives)."
   type        = number
   default     = 5
+  validation {
+    condition     = var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000
+    error_message = "maximum_concurrency must be 2-1000 (Lambda ScalingConfig)."
+  }
 }
 
 variable "kms_key_arn" {

@@ -144,9 +144,11 @@ def test_state_machine_runs_stages_with_retries_and_gate_terminal(dev_stack, cli
     assert states["NotifyFailure"]["Resource"] == "arn:aws:states:::sns:publish"
     topic = clients("sns").get_topic_attributes(TopicArn=out["failure_topic_arn"])["Attributes"]
     assert topic["KmsMasterKeyId"] == out["kms_key_arn"]
-    conditions = [s.get("Condition", {}) for s in json.loads(topic["Policy"])["Statement"]
-                  if s["Principal"] != {"AWS": "arn:aws:iam::123456789012:root"}]
-    assert conditions and all(c["StringEquals"]["aws:SourceAccount"] == "123456789012" for c in conditions)
+    statements = {s["Sid"]: s for s in json.loads(topic["Policy"])["Statement"]}
+    alarms = statements["AlarmsOfThisAccount"]
+    assert alarms["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    # EventBridge: no Condition block (the EventBridge user guide: not usable for SNS targets)
+    assert "Condition" not in statements["EventBridgeRules"]
 
 
 def test_glue_jobs_and_roles_are_least_privilege(dev_stack, clients) -> None:
