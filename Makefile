@@ -98,6 +98,9 @@ lock: $(STAMP)
 	$(UV_COMPILE) --python-version 3.11 requirements/checkov.in -o $(LOCKS)/checkov.txt
 	$(UV_COMPILE) --python-version 3.11 pyproject.toml -c $(LOCKS)/dev-py311.txt \
 	  --no-emit-package pyspark --no-emit-package py4j -o $(LOCKS)/cluster-py311.txt
+	sed '/^# dev/q' requirements/spark4.txt | $(UV_COMPILE) --python-version 3.13 - \
+	  -c $(LOCKS)/spark4-py313.txt --no-emit-package pyspark --no-emit-package py4j \
+	  -o $(LOCKS)/cluster-py313.txt
 
 clean-lake:
 	rm -rf .lake

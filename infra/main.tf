@@ -8,7 +8,7 @@ locals {
   landing      = var.zones["landing"]
   artifacts    = trim(var.artifacts.prefix, "/")
   artifact_uri = "s3://${var.artifacts.bucket}/${local.artifacts}"
-  script       = coalesce(var.glue_script_location, "${local.artifact_uri}/jobs/run_pipeline.py")
+  script       = var.glue_script_location # content-addressed: only `infra vars --package-dir` knows it
   idempotency  = coalesce(var.idempotency_table, "${local.name}-event-idempotency")
   queue        = contains(["lambda", "worker"], var.trigger)
 }

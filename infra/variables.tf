@@ -76,7 +76,7 @@ variable "glue" {
 }
 
 variable "glue_script_location" {
-  description = "s3:// URI of the uploaded jobs/run_pipeline.py (`lakehouse infra vars --package-dir dist`); default <artifacts>/jobs/run_pipeline.py."
+  description = "s3:// URI of the uploaded jobs/run_pipeline.py (`lakehouse infra vars --package-dir dist`, uploaded by `lakehouse submit --upload-only`); required by the Glue jobs."
   type        = string
   default     = null
 }

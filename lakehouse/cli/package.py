@@ -20,27 +20,35 @@ import click
 @click.option("--pip-arg", "pip_args", multiple=True, metavar="ARG",
               help="Extra `pip install` argument for the venv, e.g. --pip-arg=--no-index.")
 @click.option("--python", "python", default=None, metavar="PATH",
-              help="Interpreter for the venv; must match the cluster's Python.")
+              help="Interpreter copied into the environment archive: the cluster's Python "
+                   "version (3.11 for EMR 7 / Spark 3.5, 3.13 for Spark 4), built for its OS.")
+@click.option("--skip-glue-wheels", is_flag=True,
+              help="Do not build Glue's zip of the locked wheels (needed only by Glue).")
+@click.option("--glue-arch", type=click.Choice(["x86_64", "aarch64"]), default="x86_64",
+              show_default=True, help="Architecture of the Glue wheels (aarch64: *.GRAVITON).")
 def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
             deps_requirements: tuple[str, ...], pip_args: tuple[str, ...],
-            python: str | None) -> None:
-    """Build the wheel, job scripts, conf zip, requirements and venv archive, with a manifest.
+            python: str | None, skip_glue_wheels: bool, glue_arch: str) -> None:
+    """Build the wheel, job scripts, conf zip, Glue wheels and environment archive, with a manifest.
+
+    Both install the locked versions of requirements/locks/cluster-pyXY.txt (`make lock`).
 
     \b
     Examples:
       lakehouse package                       # everything into dist/
-      lakehouse package --skip-deps-archive   # Glue / EMR without the venv
+      lakehouse package --skip-deps-archive   # Glue only (no environment archive)
+      lakehouse package --python python3.13   # the Spark 4 environment (cluster-py313 lock)
 
-    The venv archive is cached by requirements + Python version under ~/.cache/lakehouse
-    (or $LAKEHOUSE_CACHE_DIR): an unchanged project reuses it in seconds.
+    Both are cached by lock content + Python under ~/.cache/lakehouse (or
+    $LAKEHOUSE_CACHE_DIR): an unchanged project reuses them in seconds.
     """
     from lakehouse.runtimes.packaging import build_package
 
     click.echo("building the artifact set...", err=True)
     built = build_package(Path(project_dir), Path(out_dir), deps_archive=not skip_deps_archive,
                           deps_requirements=list(deps_requirements) or None,
-                          pip_args=pip_args, python=python,
-                          progress=lambda line: click.echo(f"  {line}", err=True))
+                          pip_args=pip_args, python=python, glue_wheels=not skip_glue_wheels,
+                          glue_arch=glue_arch, progress=lambda line: click.echo(f"  {line}", err=True))
     for item in sorted(built.artifacts, key=lambda a: a.path):
         click.echo(f"  {item.role:<12} {item.path:<48} {item.size:>12,} B  {item.sha256[:12]}")
     click.echo(f"lakehouse {built.version}: {len(built.artifacts)} files, "

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 _REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+ENV_REFERENCE = _REF  # group 1: the variable, group 2: the default (None without ``:-``)
 
 
 class MissingEnvVar(Exception):

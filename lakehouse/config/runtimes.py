@@ -97,14 +97,22 @@ class EmrServerlessSettings(_Strict):
         return _check_s3(value)
 
 
+SECRET_SOURCES = ("ssm:", "secretsmanager:")
+
+
 class RuntimesSection(_Strict):
     """Account-specific values for cluster targets; secrets only as ``${env:VAR}``.
 
     ``endpoint_url`` points every AWS client at another endpoint (tests use a moto server);
-    ``LAKEHOUSE_AWS_ENDPOINT_URL`` overrides it.
+    ``LAKEHOUSE_AWS_ENDPOINT_URL`` overrides it. ``secrets`` maps an environment variable
+    the job needs to where the cluster reads it: ``ssm:<parameter name or ARN>`` or
+    ``secretsmanager:<secret id or ARN>[#json-key]``. ``lakehouse submit`` ships a
+    ``${env:VAR}`` of such a variable as the reference, never its value, and the job sets
+    the variable from that source before it loads ``conf/``.
     """
 
     region: str | None = None
+    secrets: dict[str, str] = Field(default_factory=dict)
     artifacts_uri: str | None = None
     endpoint_url: str | None = None
     poll_seconds: float = Field(default=15.0, gt=0)
@@ -116,3 +124,12 @@ class RuntimesSection(_Strict):
     @classmethod
     def _artifacts_s3(cls, value: str | None) -> str | None:
         return _check_s3(value)
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        for var, source in value.items():
+            if not source.startswith(SECRET_SOURCES) or source.endswith(":"):
+                raise ValueError(f"secrets.{var}: {source!r} must be ssm:<parameter> or "
+                                 "secretsmanager:<secret id>[#json-key]")
+        return value

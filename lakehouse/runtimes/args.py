@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Stage = Literal["ingest", "curate", "export", "all"]
-Runtime = Literal["local", "glue", "emr", "emr-serverless"]
+Runtime = Literal["local", "glue", "emr", "emr-serverless", "spark-cluster"]
 STAGES: tuple[str, ...] = ("ingest", "curate", "export", "all")
-RUNTIMES: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless")
+RUNTIMES: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless", "spark-cluster")
 # Names getResolvedOptions is asked for when present (it fails on a listed name that is absent).
 _OPTIONS = ("JOB_NAME", "dataset", "stage", "env", "conf-uri", "conf", "run-id", "runtime")
 

@@ -14,6 +14,8 @@ from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.manifest import (
     CONF,
     DEPS,
+    GLUE_PYTHON,
+    GLUE_WHEELS,
     REQUIREMENTS,
     REQUIREMENTS_SPARK4,
     WHEEL,
@@ -54,6 +56,12 @@ class UploadedSet:
     @property
     def requirements_spark4(self) -> str:
         return self.role(REQUIREMENTS_SPARK4, "rebuild the set with this `lakehouse package`")
+
+    def glue_wheels(self, spark_major: int) -> str:
+        return self.role(GLUE_WHEELS[spark_major],
+                         f"run `lakehouse package` (it needs requirements/locks/cluster-py"
+                         f"{GLUE_PYTHON[spark_major].replace('.', '')}.txt) without "
+                         "--skip-glue-wheels")
 
     def deps(self) -> str:
         return self.role(DEPS, "run `lakehouse package` without --skip-deps-archive")

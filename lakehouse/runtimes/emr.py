@@ -10,11 +10,37 @@ from lakehouse.runtimes.args import JobArgs
 from lakehouse.runtimes.artifacts import UploadedSet
 from lakehouse.runtimes.follow import RunState, classify
 from lakehouse.runtimes.manifest import DEPS
-from lakehouse.runtimes.sparkconf import EMR_CONF, submit_args, venv_conf
+from lakehouse.runtimes.sparkconf import EMR_CONF, submit_args, venv_conf, with_java_option
 
 JOB_SCRIPT = "run_pipeline.py"
+DELTA_CLASSIFICATION = [{"Classification": "delta-defaults",
+                         "Properties": {"delta.enabled": "true"}}]
 SUCCEEDED = {"COMPLETED"}
 FAILED = {"FAILED", "CANCELLED", "INTERRUPTED"}
+
+
+def check_delta_enabled(cluster: dict[str, Any]) -> None:
+    """Refuse a cluster created without the ``delta-defaults`` classification.
+
+    EMR installs Delta Lake (``/usr/share/aws/delta/lib``, which the step's ``spark.jars``
+    names) only on clusters created with ``delta-defaults``/``delta.enabled=true``;
+    without it the step fails at the first table with a class-not-found error.
+    """
+    found = [c for c in cluster.get("Configurations") or []
+             if c.get("Classification") == "delta-defaults"]
+    enabled = any((c.get("Properties") or {}).get("delta.enabled", "").lower() == "true"
+                  for c in found)
+    if not enabled:
+        import json
+
+        state = "sets delta.enabled to " + repr((found[0].get("Properties") or {}).get(
+            "delta.enabled")) if found else "has no delta-defaults classification"
+        raise RuntimeSubmissionError(
+            f"EMR cluster {cluster.get('Id')} ({cluster.get('ReleaseLabel', '?')}) {state}: "
+            "Delta Lake is not installed on it",
+            hint="create the cluster with --configurations "
+                 f"'{json.dumps(DELTA_CLASSIFICATION)}' (EMR 7.x; Terraform: "
+                 "configurations_json), or run on EMR Serverless")
 
 
 def step_definition(project: Project, args: JobArgs, uploaded: UploadedSet) -> dict[str, Any]:
@@ -24,7 +50,7 @@ def step_definition(project: Project, args: JobArgs, uploaded: UploadedSet) -> d
     assert uploaded.artifacts is not None
     if emr.use_deps_archive and uploaded.artifacts.one(DEPS) is not None:
         conf.update(venv_conf(uploaded.deps(), serverless=False))
-    conf.update(emr.spark_conf)
+    conf = with_java_option({**conf, **emr.spark_conf})
     command = ["spark-submit", "--deploy-mode", emr.deploy_mode, *submit_args(conf),
                "--py-files", uploaded.wheel, uploaded.job(JOB_SCRIPT), *args.to_argv()]
     label = ",".join(args.datasets) or "all datasets"
@@ -48,6 +74,7 @@ class EmrSubmitter:
         self.project, self.client, self.cluster_id = project, client, cluster
 
     def start(self, args: JobArgs, uploaded: UploadedSet) -> tuple[str, dict[str, Any]]:
+        check_delta_enabled(self.client.describe_cluster(ClusterId=self.cluster_id)["Cluster"])
         step = step_definition(self.project, args, uploaded)
         request = {"JobFlowId": self.cluster_id, "Steps": [step]}
         step_id = self.client.add_job_flow_steps(**request)["StepIds"][0]

@@ -10,7 +10,7 @@ from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs
 from lakehouse.runtimes.artifacts import UploadedSet
 from lakehouse.runtimes.follow import RunState, classify
-from lakehouse.runtimes.sparkconf import EMR_CONF, submit_args, venv_conf
+from lakehouse.runtimes.sparkconf import EMR_CONF, submit_args, venv_conf, with_java_option
 
 JOB_SCRIPT = "run_pipeline.py"
 SUCCEEDED = {"SUCCESS"}
@@ -31,7 +31,8 @@ def job_run_request(project: Project, args: JobArgs, uploaded: UploadedSet) -> d
             f"profile {project.lake.profile!r} has no runtimes.emr_serverless.{missing[0]}",
             hint="set runtimes.emr_serverless.application_id and execution_role_arn "
                  "in conf/lake.yaml")
-    conf = {**EMR_CONF, **venv_conf(uploaded.deps(), serverless=True), **serverless.spark_conf}
+    conf = with_java_option({**EMR_CONF, **venv_conf(uploaded.deps(), serverless=True),
+                             **serverless.spark_conf})
     label = ",".join(args.datasets) or "all"
     return {
         "applicationId": serverless.application_id,

@@ -58,14 +58,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: JobArgs) -> int:
     from lakehouse.config import load_project
     from lakehouse.runtimes.confsource import materialize_conf
+    from lakehouse.runtimes.secrets import export_secrets
     from lakehouse.runtimes.sessions import detect_runtime, session_for
 
-    project = load_project(materialize_conf(args.conf), args.env)
+    conf_dir = materialize_conf(args.conf)
+    if conf_dir is not None:  # runtimes.secrets -> environment, before ${env:...} resolve
+        export_secrets(conf_dir, args.env)
+    project = load_project(conf_dir, args.env)
     runtime = detect_runtime(args.runtime)
     spark, glue_job = session_for(runtime, args, project.lake.spark)
     from lakehouse.runner import run_pipeline
+    from lakehouse.runtimes.environment import describe_python
 
     trigger = {"kind": "job", "runtime": runtime, "job_name": args.job_name}
+    python = describe_python(spark) if runtime != "glue" else None
+    if python is not None:
+        trigger["python"] = python
+        print(f"python: driver {python['driver']['prefix']}; executors "
+              f"{sorted({e['prefix'] for e in python['executors']})}")
     summary = run_pipeline(project, datasets=args.datasets or None, stage=args.stage,
                            run_id=args.run_id, trigger=trigger, spark=spark, raise_errors=False)
     print(summary.render())

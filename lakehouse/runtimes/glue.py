@@ -1,11 +1,14 @@
 """Submit to AWS Glue: create or update the ``glueetl`` job, start a run, read its state.
 
-The library wheel goes on ``--extra-py-files`` (a pure-Python wheel is importable as a zip)
-and its requirements go to ``--additional-python-modules`` as a requirements file (``-r``,
-Glue 5.0+): installing the wheel itself with pip would pull ``pyspark`` over Glue's own
-Spark. Glue 6.0 (Spark 4.1, Python 3.13) gets the list without the PySpark-3.5-only
-``numpy<2``/``pandas<3`` pins. Delta comes from ``--datalake-formats delta``; the
-framework's bookmarks replace Glue's, which are disabled.
+The library wheel goes on ``--extra-py-files`` (a pure-Python wheel is importable as a zip):
+installing it with pip would pull ``pyspark`` over Glue's own Spark. Its dependencies go to
+``--additional-python-modules`` as Glue's "zip of wheels" of the *locked* versions
+(:mod:`lakehouse.runtimes.gluewheels`), installed with ``--no-index``: no PyPI at job
+start, the versions the suite ran. Glue 6.x (Spark 4.1, Python 3.13) gets the zip of the
+Spark 4 lock. Delta comes from ``--datalake-formats delta``; the framework's bookmarks
+replace Glue's, which are disabled. The JIT flag local sessions get
+(``-XX:-DontCompileHugeMethods``) is not passed: Glue sets its own JVM options and documents
+no way to add to them (``--conf`` of ``extraJavaOptions`` would replace Glue's).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs
 from lakehouse.runtimes.artifacts import UploadedSet
 from lakehouse.runtimes.follow import RunState, classify
+from lakehouse.runtimes.manifest import GLUE_WHEELS
 from lakehouse.runtimes.sparkconf import DELTA_CONF, glue_conf_value
 
 JOB_SCRIPT = "run_pipeline.py"
@@ -45,9 +49,9 @@ def job_definition(project: Project, uploaded: UploadedSet) -> dict[str, Any]:
         "--enable-glue-datacatalog": "true",
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": uploaded.wheel,
-        "--additional-python-modules": (uploaded.requirements if glue.spark_major == 3
-                                        else uploaded.requirements_spark4),
-        "--python-modules-installer-option": "-r",
+        "--additional-python-modules": _glue_wheels(uploaded, glue.spark_major,
+                                                    glue.worker_type),
+        "--python-modules-installer-option": "--no-index",
         "--conf-uri": uploaded.conf,
         "--env": project.lake.profile,
         "--runtime": "glue",
@@ -69,6 +73,16 @@ def job_definition(project: Project, uploaded: UploadedSet) -> dict[str, Any]:
     }
 
 
+def _glue_wheels(uploaded: UploadedSet, spark_major: int, worker_type: str) -> str:
+    uri = uploaded.glue_wheels(spark_major)
+    arch = "aarch64" if worker_type.endswith(".GRAVITON") else "x86_64"
+    if not uri.endswith(f"-{arch}.gluewheels.zip"):
+        raise RuntimeSubmissionError(
+            f"worker type {worker_type} runs {arch}, but the packaged Glue wheels are "
+            f"{uri.rsplit('/', 1)[-1]}", hint=f"rebuild with `lakehouse package --glue-arch {arch}`")
+    return uri
+
+
 def ensure_job(client: Any, definition: dict[str, Any]) -> str:
     """Create the job, or update it when its definition changed; returns what was done."""
     name = definition["Name"]
@@ -88,10 +102,11 @@ class GlueSubmitter:
     """Starts and reads runs of the project's Glue job."""
 
     target = "glue"
-    roles = frozenset({"wheel", "job", "conf", "requirements", "requirements-spark4"})
 
     def __init__(self, project: Project, client: Any):
         self.project, self.client = project, client
+        self.roles = frozenset({"wheel", "job", "conf",
+                                GLUE_WHEELS[project.lake.runtimes.glue.spark_major]})
         self.name = job_name(project)
         self.action = ""
 
@@ -111,5 +126,16 @@ class GlueSubmitter:
                         reason=run.get("ErrorMessage") or run["JobRunState"])
 
     def logs(self, run_id: str) -> str:
-        return (f"CloudWatch Logs: log groups /aws-glue/jobs/output (stdout) and "
-                f"/aws-glue/jobs/error (stderr), stream {run_id}")
+        return glue_logs_hint(self.project, run_id)
+
+
+def glue_logs_hint(project: Project, run_id: str) -> str:
+    """Where a Glue 5+ run logs: ``<group>/output`` and ``<group>/error``, driver stream
+    ``<prefix>-driver`` (executors ``<prefix>-<n>``), where the group defaults to
+    ``/aws-glue/jobs`` and the prefix to the run id (``--custom-logGroup-prefix`` and
+    ``--custom-logStream-prefix`` change them; Glue's "Logging for AWS Glue jobs")."""
+    arguments = project.lake.runtimes.glue.default_arguments
+    group = arguments.get("--custom-logGroup-prefix", "/aws-glue/jobs").rstrip("/")
+    stream = arguments.get("--custom-logStream-prefix", run_id)
+    return (f"CloudWatch Logs: {group}/output (stdout) and {group}/error (stderr), "
+            f"driver stream {stream}-driver (executors {stream}-<n>)")

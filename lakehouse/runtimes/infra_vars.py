@@ -96,10 +96,22 @@ def terraform_vars(project: Project, *, artifacts: ArtifactSet | None = None,
 
 def _glue_job_inputs(project: Project, artifacts: ArtifactSet,
                      where: dict[str, str]) -> dict[str, Any]:
-    """Script location and DefaultArguments as ``submit`` builds them for this set."""
+    """Script location and DefaultArguments as ``submit`` builds them for this set, with the
+    ``conf/`` it uploads: resolved for the selected profile (``submit --upload-only``)."""
+    import tempfile
+    from pathlib import Path
+
+    from lakehouse.runtimes.manifest import CONF, Artifact, sha256_of
+    from lakehouse.runtimes.packaging import resolved_conf_zip
+
+    with tempfile.TemporaryDirectory(prefix="lakehouse-vars-") as tmp:
+        conf_zip = resolved_conf_zip(project.conf_dir, project.lake.profile,
+                                     Path(tmp) / "conf.zip")
+        conf = Artifact(role=CONF, path="conf.zip", sha256=sha256_of(conf_zip),
+                        size=conf_zip.stat().st_size)
+    items = [conf if a.role == CONF else a for a in artifacts.artifacts]
     uploaded = UploadedSet(artifacts=artifacts, uris={
-        a.path: f"s3://{where['bucket']}/{artifact_key(where['prefix'], a)}"
-        for a in artifacts.artifacts})
+        a.path: f"s3://{where['bucket']}/{artifact_key(where['prefix'], a)}" for a in items})
     glue = project.lake.runtimes.glue
     if not glue.role_arn:  # the role is created by Terraform; the arguments do not depend on it
         runtimes = project.lake.runtimes.model_copy(

@@ -15,6 +15,9 @@ from lakehouse.errors import RuntimeSubmissionError
 MANIFEST = "manifest.json"
 WHEEL, CONF, REQUIREMENTS, DEPS = "wheel", "conf", "requirements", "deps"
 REQUIREMENTS_SPARK4 = "requirements-spark4"  # Glue 6.0: Spark 4.1, Python 3.13
+# Glue's zip of the locked wheels, per Spark line: 5.x (Python 3.11) and 6.x (Python 3.13)
+GLUE_WHEELS = {3: "glue-wheels", 4: "glue-wheels-spark4"}
+GLUE_PYTHON = {3: "3.11", 4: "3.13"}
 
 
 def sha256_of(path: Path) -> str:

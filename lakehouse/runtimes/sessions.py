@@ -4,6 +4,8 @@
   metastore (``--enable-glue-datacatalog``) and Delta comes from ``--datalake-formats delta``.
 - **emr** / **emr-serverless**: a Hive-enabled session whose metastore client is the Glue
   Data Catalog, with the Delta SQL extension and catalog.
+- **local** / **spark-cluster**: the local factory under ``spark-submit`` (the master, JARs,
+  Delta and S3A settings are its arguments); S3 through hadoop-aws's ``s3a://``.
 
 Whether Delta's JVM classes are present (native path) or not (portable path) is detected
 by the table layer, never configured here. Each factory sets the scheme Spark paths use for
@@ -90,6 +92,8 @@ def session_for(runtime: Runtime, args: JobArgs,
         return glue_session(args)
     if runtime in ("emr", "emr-serverless"):
         return emr_session(app_name=args.job_name or "lakehouse"), None
+    # local and spark-cluster: spark-submit started the JVM (master, JARs, Delta and S3A
+    # settings come from its arguments); the local factory adds the project's session settings
     from lakehouse.spark.session import local_session
 
     return local_session(settings, app_name=args.job_name or "lakehouse"), None

@@ -22,7 +22,27 @@ VENV_PYTHON = "./environment/bin/python"
 # How Spark spells S3 per runtime: Glue and EMR (before 7.10, and still recommended after)
 # support s3:// (EMRFS / Glue's connector, S3-optimized committer), not hadoop-aws's s3a://.
 RUNTIME_S3_SCHEME: dict[str, str] = {"local": "s3a", "glue": "s3", "emr": "s3",
-                                     "emr-serverless": "s3"}
+                                     "emr-serverless": "s3", "spark-cluster": "s3a"}
+# HotSpot does not JIT-compile methods over 8,000 bytes of bytecode; whole-stage codegen makes
+# curate's projection one such method (docs/performance.md). Local sessions start with it.
+JIT_JAVA_OPTION = "-XX:-DontCompileHugeMethods"
+JAVA_OPTION_KEYS = ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")
+
+
+def with_java_option(conf: Mapping[str, str], option: str = JIT_JAVA_OPTION) -> dict[str, str]:
+    """``conf`` with ``option`` appended to the driver's and executors' ``extraJavaOptions``.
+
+    EMR puts its own JVM flags (GC, ``OnOutOfMemoryError``) in ``spark.{driver,executor}.
+    defaultJavaOptions``, which Spark prepends to ``extraJavaOptions``: setting the extra
+    options adds to the cluster's defaults instead of replacing them. A value the profile's
+    ``spark_conf`` sets is kept and the option appended to it.
+    """
+    out = dict(conf)
+    for key in JAVA_OPTION_KEYS:
+        current = out.get(key, "")
+        if option not in current.split():
+            out[key] = f"{current} {option}".strip()
+    return out
 
 
 def venv_conf(archive_uri: str, *, serverless: bool) -> dict[str, str]:

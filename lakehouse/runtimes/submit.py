@@ -20,10 +20,10 @@ from lakehouse.runtimes.artifacts import upload_set
 from lakehouse.runtimes.aws import client
 from lakehouse.runtimes.follow import RunState, SubmitResult, follow
 from lakehouse.runtimes.manifest import CONF, ArtifactSet
-from lakehouse.runtimes.packaging import zip_conf
+from lakehouse.runtimes.packaging import resolved_conf_zip
 
-Target = Literal["local", "glue", "emr", "emr-serverless"]
-TARGETS: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless")
+Target = Literal["local", "glue", "emr", "emr-serverless", "spark-cluster"]
+TARGETS: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless", "spark-cluster")
 Progress = Callable[[str, bool], None]
 T = TypeVar("T")
 
@@ -51,23 +51,28 @@ def prepare_artifacts(project: Project, target: Target, package_dir: Path | None
         return ArtifactSet.load(package_dir)
     from lakehouse.runtimes.packaging import build_package
 
-    wants_venv = target == "emr-serverless" or (
+    wants_venv = target in ("emr-serverless", "spark-cluster") or (
         target == "emr" and project.lake.runtimes.emr.use_deps_archive)
     deps = build_options.pop("deps_archive", wants_venv)
+    glue = build_options.pop("glue_wheels", target == "glue")
     return build_package(project.project_dir, project.project_dir / "dist",
-                         deps_archive=deps, **build_options)
+                         deps_archive=deps, glue_wheels=glue, **build_options)
 
 
 def submit(project: Project, *, target: Target, datasets: list[str] | None = None,
            stage: Stage = "all", package_dir: Path | None = None, wait: bool = True,
            timeout: float | None = None, progress: Progress | None = None,
            echo: Callable[[str], None] = print, sleep: Callable[[float], None] | None = None,
-           attach: str | None = None, **build_options: Any) -> SubmitResult:
+           attach: str | None = None, master: str | None = None, upload_only: bool = False,
+           **build_options: Any) -> SubmitResult:
     """Start one pipeline run on ``target`` and (unless ``wait=False``) follow it to the end.
 
-    ``attach`` follows an already started run (e.g. after ``wait=False``) instead.
+    ``attach`` follows an already started run (e.g. after ``wait=False``) instead;
+    ``master`` is the ``spark://host:port`` of a ``spark-cluster`` target; ``upload_only``
+    uploads the artifact set (with the resolved ``conf/``) and starts nothing, for jobs that
+    Terraform defines (``lakehouse infra vars --package-dir`` names the same keys).
     """
-    if attach is not None and target != "local":
+    if attach is not None and target not in ("local", "spark-cluster"):
         submitter = make_submitter(project, target)
         result = SubmitResult(target=target, run_id=attach, state="SUBMITTED", succeeded=None,
                               logs=submitter.logs(attach))
@@ -81,15 +86,27 @@ def submit(project: Project, *, target: Target, datasets: list[str] | None = Non
         local_args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
                              conf=str(project.conf_dir), runtime="local")
         return run_local(project, local_args, echo=echo)
+    if target == "spark-cluster":
+        from lakehouse.runtimes.spark_cluster import run_spark_cluster
+
+        artifacts = prepare_artifacts(project, target, package_dir, **build_options)
+        return run_spark_cluster(project, args, artifacts, master=master or "", echo=echo)
     submitter = make_submitter(project, target)
     artifacts = prepare_artifacts(project, target, package_dir, **build_options)
     with tempfile.TemporaryDirectory(prefix="lakehouse-submit-") as tmp:
-        # the conf/ being submitted, even if it changed since `lakehouse package`
-        conf_zip = zip_conf(project.conf_dir, Path(tmp) / "conf.zip")
+        # the conf/ being submitted, resolved for this profile on this machine
+        conf_zip = resolved_conf_zip(project.conf_dir, project.lake.profile,
+                                     Path(tmp) / "conf.zip")
         uploaded = upload_set(artifacts, project.lake.runtimes.artifacts_uri,
                               client("s3", project.lake.runtimes), roles=set(submitter.roles),
                               overrides={CONF: conf_zip})
     echo(f"artifacts: {len(uploaded.uploaded)} uploaded, {len(uploaded.skipped)} already in S3")
+    if upload_only:
+        for path, uri in sorted(uploaded.uris.items()):
+            echo(f"  {path:<40} {uri}")
+        return SubmitResult(target=target, run_id="", state="UPLOADED", succeeded=True,
+                            uploaded=uploaded.uploaded, skipped=uploaded.skipped,
+                            request={"uris": uploaded.uris})
     if target != "glue":
         args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
                        conf=uploaded.conf, runtime=target)

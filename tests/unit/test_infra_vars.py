@@ -52,7 +52,7 @@ def test_glue_arguments_are_those_submit_uses(dev, tmp_path: Path) -> None:
     from lakehouse.runtimes.manifest import ArtifactSet
 
     files = {"wheel": "lakehouse-0.1.0-py3-none-any.whl", "job": "jobs/run_pipeline.py",
-             "conf": "conf.zip", "requirements": "requirements-cluster.txt"}
+             "conf": "conf.zip", "glue-wheels": "glue/lakehouse-deps-py311-x86_64.gluewheels.zip"}
     artifacts = ArtifactSet(root=tmp_path, version="0.1.0", python="3.11")
     for role, name in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -61,9 +61,17 @@ def test_glue_arguments_are_those_submit_uses(dev, tmp_path: Path) -> None:
     values = terraform_vars(dev, artifacts=artifacts)
     job = artifacts.one("job")
     assert values["glue_script_location"] == f"s3://acme-unit-lake/{artifact_key('artifacts', job)}"
+    from lakehouse.runtimes.manifest import Artifact, sha256_of
+    from lakehouse.runtimes.packaging import resolved_conf_zip
+
+    # the conf `submit --upload-only` uploads: resolved for the profile on this machine
+    conf_zip = resolved_conf_zip(dev.conf_dir, "dev", tmp_path / "resolved.zip")
+    conf = Artifact(role="conf", path="conf.zip", sha256=sha256_of(conf_zip), size=1)
     uploaded = UploadedSet(artifacts=artifacts, uris={
-        a.path: f"s3://acme-unit-lake/{artifact_key('artifacts', a)}" for a in artifacts.artifacts})
+        a.path: f"s3://acme-unit-lake/{artifact_key('artifacts', conf if a.role == 'conf' else a)}"
+        for a in artifacts.artifacts})
     assert values["glue_default_arguments"] == job_definition(dev, uploaded)["DefaultArguments"]
+    assert values["glue_default_arguments"]["--conf-uri"].endswith(f"/{conf.sha256}/conf.zip")
     assert values["glue_default_arguments"]["--extra-py-files"].endswith("/lakehouse-0.1.0-py3-none-any.whl")
 
 

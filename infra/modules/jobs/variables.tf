@@ -55,8 +55,9 @@ variable "max_concurrent_runs" {
 }
 
 variable "script_location" {
-  description = "s3:// URI of jobs/run_pipeline.py as uploaded by `lakehouse submit` (`lakehouse infra vars --package-dir dist` fills it)."
+  description = "s3:// URI of jobs/run_pipeline.py as uploaded by `lakehouse submit --upload-only` (`lakehouse infra vars --package-dir dist` fills it); required."
   type        = string
+  default     = null
 }
 
 variable "default_arguments" {

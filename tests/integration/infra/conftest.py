@@ -96,6 +96,22 @@ def _lambda_zip(target: Path) -> Path:
     return target
 
 
+def _artifact_set(root: Path):
+    """A stand-in for `lakehouse package` output: the Glue jobs need the rendered script
+    location and arguments (the Terraform refuses a script no upload puts there)."""
+    from lakehouse.runtimes.manifest import ArtifactSet
+
+    files = {"wheel": "lakehouse-0.1.0-py3-none-any.whl", "job": "jobs/run_pipeline.py",
+             "conf": "conf.zip", "glue-wheels": "glue/lakehouse-deps-py311-x86_64.gluewheels.zip",
+             "glue-wheels-spark4": "glue/lakehouse-deps-py313-x86_64.gluewheels.zip"}
+    artifacts = ArtifactSet(root=root, version="0.1.0", python="3.11")
+    for role, name in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(role)
+        artifacts.add(role, root / name)
+    return artifacts
+
+
 @pytest.fixture(scope="session")
 def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     """Render tfvars from conf/ (profile dev), apply infra/envs/dev to moto; yield what was applied."""
@@ -115,7 +131,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop("LAKEHOUSE_DEV_BUCKET", None)
         else:
             os.environ["LAKEHOUSE_DEV_BUCKET"] = saved
-    tfvars = terraform_vars(project, region="us-east-1",
+    tfvars = terraform_vars(project, region="us-east-1", artifacts=_artifact_set(base / "dist"),
                             lambda_package_file=str(_lambda_zip(base / "trigger.zip")))
     tfvars.update(MOTO_GUARDS, force_destroy=True)
 

@@ -224,3 +224,26 @@ def test_emr_serverless_and_eventbridge_modes_plan(dev_stack) -> None:
     assert not [a for a in created if "trigger_lambda" in a]
     notification = created["module.lakehouse.module.trigger.aws_s3_bucket_notification.landing[0]"]
     assert notification["eventbridge"] is True
+
+
+def test_glue_jobs_run_the_uploaded_script_with_the_locked_wheels(dev_stack, clients) -> None:
+    """The Glue jobs point at the content-addressed upload and install the packaged wheels
+    offline; a script location no upload uses (the old default) is refused at plan time."""
+    job = clients("glue").get_job(JobName=dev_stack["outputs"]["glue_jobs"]["ingest"])["Job"]
+    assert job["Command"]["ScriptLocation"] == dev_stack["tfvars"]["glue_script_location"]
+    assert re.fullmatch(r"s3://[^/]+/artifacts/[0-9a-f]{64}/run_pipeline\.py",
+                        job["Command"]["ScriptLocation"])
+    arguments = job["DefaultArguments"]
+    assert arguments["--additional-python-modules"].endswith(
+        "/lakehouse-deps-py311-x86_64.gluewheels.zip")
+    assert arguments["--python-modules-installer-option"] == "--no-index"
+    tf = dev_stack["terraform"]
+    bucket = dev_stack["bucket"]
+    for location in ("", f"s3://{bucket}/artifacts/jobs/run_pipeline.py"):
+        done = subprocess.run(
+            ["terraform", "plan", "-no-color", "-refresh=false", "-input=false",
+             "-target=module.lakehouse.module.jobs", f"-var=glue_script_location={location}"],
+            cwd=tf.workdir, env=tf.env, capture_output=True, text=True, timeout=300)
+        assert done.returncode != 0, done.stdout[-2000:]
+        said = " ".join(done.stderr.replace("\u2502", " ").split())  # unwrap the diagnostic box
+        assert "glue_script_location must be the uploaded script" in said, said[-2000:]

@@ -80,3 +80,12 @@ def make_tiny_wheel(folder: Path, name: str = "tinydep", version: str = "0.1") -
         for n, d in files.items():
             zf.writestr(n, d)
     return path
+
+
+def make_tiny_lock(wheel: Path, target: Path) -> Path:
+    """A lock in ``make lock``'s format pinning ``wheel`` by its sha256."""
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    name, version = wheel.name.split("-")[:2]
+    target.write_text(f"# tiny lock\n{name}=={version} \\\n    --hash=sha256:{digest}\n"
+                      "    # via tests\n")
+    return target

@@ -34,6 +34,8 @@ def test_artifact_set_and_manifest(artifact_set):
     assert roles == {WHEEL: "wheel", "jobs/run_pipeline.py": "job", "conf.zip": "conf",
                      "requirements-cluster.txt": "requirements",
                      "requirements-spark4.txt": "requirements-spark4",
+                     "glue/lakehouse-deps-py311-x86_64.gluewheels.zip": "glue-wheels",
+                     "glue/lakehouse-deps-py313-x86_64.gluewheels.zip": "glue-wheels-spark4",
                      "deps/pyspark_venv.tar.gz": "deps"}
     assert manifest["version"] == "0.1.0" and manifest["python"].startswith("3.")
     reqs = (root / "requirements-cluster.txt").read_text().split()
@@ -61,25 +63,71 @@ def test_wheel_imports_as_a_zip_like_glue_extra_py_files(artifact_set, tmp_path)
     assert done.stdout.strip() == str(artifact_set.root / WHEEL / "lakehouse" / "__init__.py")
 
 
-def test_deps_archive_is_a_relocatable_venv(artifact_set, tmp_path):
+PROBE = """
+import json, sys, importlib, importlib.util, os, tinydep
+maps = sorted({l.split()[-1] for l in open("/proc/self/maps") if l.split()[-1].startswith("/")})
+print(json.dumps({"executable": sys.executable, "prefix": sys.prefix,
+                  "base_prefix": sys.base_prefix, "os": os.__file__,
+                  "ssl": importlib.import_module("_ssl").__file__,
+                  "tinydep": tinydep.__file__,
+                  "lakehouse": importlib.util.find_spec("lakehouse").origin,
+                  "path": sys.path, "maps": maps}))
+"""
+
+
+def _hidden_run(paths: list[str], cmd: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess,
+                                                                      bool]:
+    """Run ``cmd`` with ``paths`` hidden behind empty mounts (a private mount namespace), or
+    plainly where namespaces are not allowed; says which."""
+    clean = {"PATH": "/usr/bin:/bin"}  # no PYTHONHOME/PYTHONPATH/VIRTUAL_ENV, nothing else
+    if shutil.which("unshare"):
+        mounts = " && ".join(f"mount -t tmpfs none '{p}'" if Path(p).is_dir()
+                             else f"mount --bind /dev/null '{p}'" for p in paths)
+        script = f"{mounts} && exec \"$@\""
+        hidden = subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c", script,
+                                 "sh", *cmd], cwd=cwd, env=clean, capture_output=True, text=True)
+        if hidden.returncode == 0 or "unshare:" not in hidden.stderr:
+            return hidden, True
+    return subprocess.run(cmd, cwd=cwd, env=clean, capture_output=True, text=True), False
+
+
+def test_deps_archive_is_self_contained_with_the_build_interpreter_hidden(artifact_set, tmp_path):
+    """Unpacked elsewhere, with the interpreter that built it hidden (its stdlib, prefix and
+    libpython behind empty mounts), the archive's Python starts, and its prefix, stdlib, C
+    extensions, libpython and packages all come from the archive."""
+    import sysconfig
+
     archive = artifact_set.root / "deps" / "pyspark_venv.tar.gz"
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         python = tar.getmember("bin/python")
-        tar.extractall(tmp_path / "environment", filter="tar")
-    site = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
-    assert f"{site}/lakehouse/runtimes/entry.py" in names
-    assert f"{site}/tinydep/__init__.py" in names and "pyvenv.cfg" in names
-    assert python.issym() and not any(n.startswith("/") or ".." in n for n in names)
-    assert not any("__pycache__" in n for n in names)
-    # unpacked elsewhere (as the cluster does), its python finds both in the archive
-    code = ("import importlib.util, tinydep; "
-            "print(tinydep.VALUE, importlib.util.find_spec('lakehouse').origin)")
-    done = subprocess.run([str(tmp_path / "environment" / "bin" / "python"), "-c", code],
-                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+        cfg = tar.extractfile("pyvenv.cfg").read().decode()
+        tar.extractall(tmp_path / "unpacked" / "environment", filter="tar")
+    xy = f"{sys.version_info.major}.{sys.version_info.minor}"
+    site = f"lib/python{xy}/site-packages"
+    assert f"{site}/lakehouse/runtimes/entry.py" in names and f"{site}/tinydep/__init__.py" in names
+    assert python.isfile() and not python.issym()           # a copy, not a link to this machine
+    assert f"lib/python{xy}/os.py" in names                  # the stdlib travels with it
+    assert not any(n.startswith("/") or ".." in n for n in names)
+    assert not any("__pycache__" in n for n in names) and "home" not in cfg
+    assert {n.split("/")[1] for n in names if n.startswith("bin/")} <= {"python", "python3",
+                                                                      f"python{xy}"}
+    env = tmp_path / "unpacked" / "environment"
+    builder = [sysconfig.get_path("stdlib"), sys.base_prefix]
+    hide = sorted({p for p in builder if Path(p).exists() and not str(env).startswith(p)})
+    hide = [p for p in hide if not any(p != q and p.startswith(q + "/") for q in hide)]
+    done, hidden = _hidden_run(hide, [str(env / "bin" / "python"), "-c", PROBE], cwd=Path("/"))
     assert done.returncode == 0, done.stderr
-    value, origin = done.stdout.split()
-    assert value == "42" and origin.startswith(str(tmp_path / "environment" / site))
+    info = json.loads(done.stdout)
+    inside = str(env) + "/"
+    assert info["prefix"] == info["base_prefix"] == str(env)
+    for key in ("executable", "os", "ssl", "tinydep", "lakehouse"):
+        assert info[key].startswith(inside), (key, info[key])
+    assert all(p.startswith(inside) or p.endswith(".zip") for p in info["path"] if p)
+    python_files = [m for m in info["maps"] if "python" in Path(m).name or "/python" in m]
+    assert python_files and all(m.startswith(inside) for m in python_files), python_files
+    assert not any(m.startswith(tuple(hide)) for m in info["maps"])
+    print(f"build interpreter hidden with a mount namespace: {hidden}; hidden paths: {hide}")
 
 
 def test_cli_package_is_reproducible(tmp_path):
@@ -94,7 +142,8 @@ def test_cli_package_is_reproducible(tmp_path):
     sets = []
     for out in (tmp_path / "one", tmp_path / "two"):
         done = subprocess.run([sys.executable, "-m", "lakehouse.cli.main", "package", "--out",
-                               str(out), "--project-dir", str(src), "--skip-deps-archive"],
+                               str(out), "--project-dir", str(src), "--skip-deps-archive",
+                               "--skip-glue-wheels"],
                               cwd=tmp_path, env={**_clean_env(), "PYTHONPATH": str(REPO_ROOT)},
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
@@ -144,7 +193,7 @@ def test_wheel_in_clean_venv_runs_the_job_entry_point(artifact_set, tiny_project
 
 def test_unchanged_package_reuses_the_cached_deps_archive(tmp_path):
     """Second build: same requirements + Python -> the archive comes from the cache, no pip."""
-    from runtime_helpers import make_tiny_wheel
+    from runtime_helpers import make_tiny_lock, make_tiny_wheel
 
     from lakehouse.runtimes.packaging import build_package
 
@@ -157,15 +206,16 @@ def test_unchanged_package_reuses_the_cached_deps_archive(tmp_path):
                         ignore=shutil.ignore_patterns("__pycache__"))
     links = tmp_path / "links"
     links.mkdir()
-    make_tiny_wheel(links)
+    lock = make_tiny_lock(make_tiny_wheel(links), tmp_path / "cluster-py.txt")
     cache, lines = tmp_path / "cache", []
-    kwargs = {"deps_archive": True, "deps_requirements": ["tinydep==0.1"],
+    kwargs = {"deps_archive": True, "lock": lock, "glue_wheels": False,
               "pip_args": ["--no-index", f"--find-links={links}"], "cache_dir": cache,
               "progress": lines.append}
     first = build_package(project, tmp_path / "dist1", **kwargs)
-    assert any("building the venv" in line for line in lines)
+    assert any("self-contained Python" in line and "cache miss" in line for line in lines)
     assert len(list((cache / "deps").glob("archive-*.tar.gz"))) == 1
-    shutil.rmtree(links)  # pip would now fail: a rebuild cannot succeed
+    saved = tmp_path / "saved-links"
+    shutil.move(links, saved)  # pip would now fail: a rebuild cannot succeed
     lines.clear()
     second = build_package(project, tmp_path / "dist2", **kwargs)
     assert any(line.startswith("dependency archive: reused") for line in lines), lines
@@ -173,9 +223,14 @@ def test_unchanged_package_reuses_the_cached_deps_archive(tmp_path):
     deps = "deps/pyspark_venv.tar.gz"
     assert (first.root / deps).read_bytes() == (second.root / deps).read_bytes()
     with tarfile.open(second.root / deps) as tar:
-        assert any("tinydep" in n for n in tar.getnames())
+        assert any("tinydep-0.1.dist-info" in n for n in tar.getnames())
+    # the lock's content changed (a new pin): the key changes, the environment is rebuilt
+    shutil.move(saved, links)
+    make_lock = make_tiny_lock(make_tiny_wheel(links, version="0.2"), lock)
     lines.clear()
-    with pytest.raises(Exception, match="dependency archive failed"):  # a new requirement
-        build_package(project, tmp_path / "dist3", **{**kwargs, "deps_requirements":
-                                                          ["tinydep==0.1", "otherdep"]})
-    assert any("cache miss" in line for line in lines)
+    third = build_package(project, tmp_path / "dist3", **{**kwargs, "lock": make_lock})
+    assert any("cache miss" in line for line in lines), lines
+    with tarfile.open(third.root / deps) as tar:
+        names = tar.getnames()
+    assert any("tinydep-0.2.dist-info" in n for n in names)
+    assert not any("tinydep-0.1.dist-info" in n for n in names)

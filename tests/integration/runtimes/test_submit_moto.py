@@ -7,10 +7,12 @@ and the content-addressed artifacts in S3.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shlex
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -18,7 +20,7 @@ import pytest
 from runtime_helpers import ACCOUNT, REPO_ROOT, write_project
 
 from lakehouse.config import load_project
-from lakehouse.runtimes.packaging import zip_conf
+from lakehouse.runtimes.packaging import resolved_conf_zip, zip_conf
 from lakehouse.runtimes.submit import submit
 
 pytestmark = [pytest.mark.aws, pytest.mark.integration]
@@ -26,6 +28,9 @@ DELTA_GLUE_CONF = ("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension
                    "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog"
                    " --conf spark.delta.logStore.s3.impl=io.delta.storage.S3SingleDriverLogStore"
                    " --conf spark.delta.logStore.s3a.impl=io.delta.storage.S3SingleDriverLogStore")
+JIT = "-XX:-DontCompileHugeMethods"
+GLUE_WHEELS = "lakehouse-deps-py311-x86_64.gluewheels.zip"
+DELTA_DEFAULTS = [{"Classification": "delta-defaults", "Properties": {"delta.enabled": "true"}}]
 
 
 @pytest.fixture
@@ -50,8 +55,9 @@ def _uri(artifact_set, bucket: str, role: str, name: str | None = None) -> str:
 
 
 def _conf_uri(project, bucket: str, tmp_path: Path) -> str:
-    """The project's own conf/ is what submit ships, zipped the way `package` zips it."""
-    data = zip_conf(project.conf_dir, tmp_path / "expected-conf.zip").read_bytes()
+    """The project's conf/ resolved for its profile on this machine is what submit ships."""
+    data = resolved_conf_zip(project.conf_dir, project.lake.profile,
+                             tmp_path / "expected-conf.zip").read_bytes()
     return f"s3://{bucket}/artifacts/{hashlib.sha256(data).hexdigest()}/conf.zip"
 
 
@@ -77,7 +83,9 @@ def test_glue_submit_creates_job_and_run_and_skips_reupload(aws, tmp_path, artif
                     package_dir=artifact_set.root, echo=_quiet, sleep=lambda _s: None)
 
     assert result.succeeded is True and result.state == "SUCCEEDED"
-    assert f"stream {result.run_id}" in result.logs and "/aws-glue/jobs/output" in result.logs
+    # Glue 5+ logs the driver to the stream <run id>-driver ("Logging for AWS Glue jobs")
+    assert f"driver stream {result.run_id}-driver" in result.logs
+    assert "/aws-glue/jobs/output" in result.logs
     definition = glue.get_job(JobName=job)["Job"]
     assert definition["GlueVersion"] == "5.1"
     assert definition["Role"] == f"arn:aws:iam::{ACCOUNT}:role/lakehouse-glue-job"
@@ -93,8 +101,10 @@ def test_glue_submit_creates_job_and_run_and_skips_reupload(aws, tmp_path, artif
     assert args["--enable-glue-datacatalog"] == "true"
     assert args["--extra-py-files"] == _uri(artifact_set, bucket, "wheel")
     assert args["--extra-py-files"].endswith("/lakehouse-0.1.0-py3-none-any.whl")
-    assert args["--additional-python-modules"] == _uri(artifact_set, bucket, "requirements")
-    assert args["--python-modules-installer-option"] == "-r"
+    # the locked wheels, installed without PyPI: Glue's "zip of wheels" + --no-index
+    assert args["--additional-python-modules"] == _uri(artifact_set, bucket, "glue-wheels")
+    assert args["--additional-python-modules"].endswith(f"/{GLUE_WHEELS}")
+    assert args["--python-modules-installer-option"] == "--no-index"
     assert args["--conf-uri"] == _conf_uri(project, bucket, tmp_path)
     assert (args["--env"], args["--runtime"]) == ("moto", "glue")
 
@@ -103,9 +113,12 @@ def test_glue_submit_creates_job_and_run_and_skips_reupload(aws, tmp_path, artif
     assert run["Arguments"]["--stage"] == "ingest"
     assert run["Arguments"]["--datalake-formats"] == "delta"  # defaults merged into the run
     wheel = "lakehouse-0.1.0-py3-none-any.whl"
-    _check_s3_objects(s3, bucket, {wheel, "run_pipeline.py", "conf.zip",
-                                   "requirements-cluster.txt", "requirements-spark4.txt"})
-    assert len(result.uploaded) == 5 and result.skipped == []
+    _check_s3_objects(s3, bucket, {wheel, "run_pipeline.py", "conf.zip", GLUE_WHEELS})
+    assert len(result.uploaded) == 4 and result.skipped == []
+    key = args["--additional-python-modules"].split(f"s3://{bucket}/", 1)[1]
+    with zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())) as zf:
+        assert zf.read("wheels/requirements.txt").decode() == "tinydep==0.1\n"
+        assert zf.namelist() == ["wheels/requirements.txt", "wheels/tinydep-0.1-py3-none-any.whl"]
 
     again = submit(project, target="glue", datasets=["airports"], stage="curate",
                    package_dir=artifact_set.root, echo=_quiet, sleep=lambda _s: None)
@@ -122,12 +135,10 @@ def test_glue_6_is_selectable(aws, tmp_path, artifact_set):
     job = make("glue").get_job(JobName=f"job6-{bucket}")["Job"]
     assert job["GlueVersion"] == "6.0"
     assert job["DefaultArguments"]["--datalake-formats"] == "delta"
-    # Spark 4.1 / Python 3.13: the requirements without the PySpark-3.5-only numpy/pandas pins
+    # Spark 4.1 / Python 3.13: the wheels of the Spark 4 lock (cluster-py313.txt)
     modules = job["DefaultArguments"]["--additional-python-modules"]
-    assert modules == _uri(artifact_set, bucket, "requirements-spark4")
-    key = modules.split(f"s3://{bucket}/", 1)[1]
-    body = make("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-    assert "deltalake" in body and "numpy" not in body and "pandas" not in body
+    assert modules == _uri(artifact_set, bucket, "glue-wheels-spark4")
+    assert modules.endswith("/lakehouse-deps-py313-x86_64.gluewheels.zip")
 
 
 def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
@@ -137,7 +148,8 @@ def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
         Name="lakehouse-test", ReleaseLabel="emr-7.5.0", LogUri=f"s3://{bucket}/emr-logs/",
         Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
                    "KeepJobFlowAliveWhenNoSteps": True},
-        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole")["JobFlowId"]
+        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        Configurations=DELTA_DEFAULTS)["JobFlowId"]
     project = _project(tmp_path, bucket=bucket, cluster=cluster)
     result = submit(project, target="emr", datasets=["airports"], stage="ingest",
                     package_dir=artifact_set.root, wait=False, echo=_quiet)
@@ -162,6 +174,9 @@ def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
         "--conf", "spark.yarn.appMasterEnv.PYSPARK_DRIVER_PYTHON=./environment/bin/python",
         "--conf", "spark.yarn.appMasterEnv.PYSPARK_PYTHON=./environment/bin/python",
         "--conf", "spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python",
+        # added to EMR's own JVM options (its spark-defaults set the defaultJavaOptions)
+        "--conf", f"spark.driver.extraJavaOptions={JIT}",
+        "--conf", f"spark.executor.extraJavaOptions={JIT}",
         "--py-files", _uri(artifact_set, bucket, "wheel"),
         _uri(artifact_set, bucket, "job", "run_pipeline.py"),
         "--dataset", "airports", "--stage", "ingest", "--env", "moto",
@@ -175,6 +190,25 @@ def test_emr_submit_adds_spark_submit_step(aws, tmp_path, artifact_set):
 
     with pytest.raises(RuntimeSubmissionError, match="still RUNNING"):
         submit(project, target="emr", attach=result.run_id, timeout=0, echo=_quiet)
+
+
+def test_emr_cluster_without_delta_is_refused_before_submitting(aws, tmp_path, artifact_set):
+    from lakehouse.errors import RuntimeSubmissionError
+
+    make, bucket = aws
+    emr = make("emr")
+    cluster = emr.run_job_flow(
+        Name="no-delta", ReleaseLabel="emr-7.5.0",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                   "KeepJobFlowAliveWhenNoSteps": True},
+        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        Configurations=[{"Classification": "spark-defaults", "Properties": {"a": "b"}}])["JobFlowId"]
+    project = _project(tmp_path, bucket=bucket, cluster=cluster)
+    with pytest.raises(RuntimeSubmissionError, match="no delta-defaults classification") as info:
+        submit(project, target="emr", stage="ingest", package_dir=artifact_set.root,
+               wait=False, echo=_quiet)
+    assert '"delta.enabled": "true"' in str(info.value) and cluster in str(info.value)
+    assert emr.list_steps(ClusterId=cluster)["Steps"] == []  # nothing was submitted
 
 
 def _serverless_app(make) -> str:
@@ -211,6 +245,7 @@ def test_emr_serverless_submit_starts_job_run(aws, tmp_path, artifact_set):
     assert conf["spark.hadoop.hive.metastore.client.factory.class"].endswith(
         "AWSGlueDataCatalogHiveClientFactory")
     assert conf["spark.jars"].startswith("/usr/share/aws/delta/lib/delta-spark.jar")
+    assert conf["spark.driver.extraJavaOptions"] == conf["spark.executor.extraJavaOptions"] == JIT
     logs = run["configurationOverrides"]["monitoringConfiguration"]["s3MonitoringConfiguration"]
     assert logs["logUri"] == f"s3://{bucket}/artifacts/logs/"
     assert run["executionTimeoutMinutes"] == 60
@@ -284,3 +319,79 @@ def test_service_errors_are_wrapped_with_what_was_being_done(aws, tmp_path, arti
                        match="starting the emr-serverless run failed") as info:
         submit(project, target="emr-serverless", package_dir=artifact_set.root, echo=_quiet)
     assert "ResourceNotFoundException" in str(info.value) and "IAM" in str(info.value)
+
+
+def test_submitted_conf_is_resolved_here_and_secrets_are_read_on_the_cluster(
+        aws, tmp_path, artifact_set, moto_endpoint, monkeypatch):
+    """The uploaded conf.zip carries this machine's values, not ${env:...}; a declared secret
+    stays a reference that the job reads from SSM / Secrets Manager before loading conf/."""
+    from lakehouse.runtimes.confsource import materialize_conf
+    from lakehouse.runtimes.secrets import export_secrets
+
+    make, bucket = aws
+    root = write_project(tmp_path / "project", bucket=bucket,
+                         application=_serverless_app(make))
+    lake = root / "conf" / "lake.yaml"
+    lake.write_text(lake.read_text().replace(
+        "      poll_seconds: 0.01\n",
+        "      poll_seconds: 0.01\n      secrets:\n"
+        "        LAKEHOUSE_TEST_TOKEN: ssm:/lakehouse/test/token\n"
+        "        LAKEHOUSE_TEST_PASSWORD: secretsmanager:lakehouse/test#password\n")
+        + "lineage:\n  transport: http\n  url: http://127.0.0.1:9/${env:LAKEHOUSE_TEST_PASSWORD}\n"
+        "  api_key_env: LAKEHOUSE_TEST_TOKEN\n")
+    monkeypatch.setenv("LAKEHOUSE_TEST_PASSWORD", "never-shipped")
+    project = load_project(root / "conf", "moto")
+    result = submit(project, target="emr-serverless", stage="ingest",
+                    package_dir=artifact_set.root, wait=False, echo=_quiet)
+    conf_uri = next(a for a in result.request["jobDriver"]["sparkSubmit"]["entryPointArguments"]
+                    if a.startswith("s3://"))
+    monkeypatch.setenv("LAKEHOUSE_AWS_ENDPOINT_URL", moto_endpoint)
+    shipped = materialize_conf(conf_uri, workdir=tmp_path)
+    text = (shipped / "lake.yaml").read_text()
+    assert f"endpoint_url: {moto_endpoint}" in text            # resolved on this machine
+    assert "${env:LAKEHOUSE_TEST_AWS_ENDPOINT}" not in text
+    assert "never-shipped" not in text and "${env:LAKEHOUSE_TEST_PASSWORD}" in text
+
+    # on the cluster: neither variable is set; the job reads both from the stores
+    make("ssm").put_parameter(Name="/lakehouse/test/token", Value="tok-123",
+                              Type="SecureString")
+    make("secretsmanager").create_secret(Name="lakehouse/test",
+                                         SecretString='{"password": "pw-456"}')
+    cluster_env: dict[str, str] = {}
+    assert export_secrets(shipped, "moto", cluster_env) == ["LAKEHOUSE_TEST_PASSWORD",
+                                                             "LAKEHOUSE_TEST_TOKEN"]
+    assert cluster_env == {"LAKEHOUSE_TEST_TOKEN": "tok-123", "LAKEHOUSE_TEST_PASSWORD": "pw-456"}
+    for name, value in cluster_env.items():
+        monkeypatch.setenv(name, value)
+    loaded = load_project(shipped, "moto")
+    assert loaded.lake.lineage.url == "http://127.0.0.1:9/pw-456"
+
+    from lakehouse.errors import ConfigError
+
+    make("ssm").delete_parameter(Name="/lakehouse/test/token")
+    with pytest.raises(ConfigError, match=r"runtimes\.secrets\.LAKEHOUSE_TEST_TOKEN: cannot read"):
+        export_secrets(shipped, "moto", {})
+
+
+def test_upload_only_puts_the_set_where_terraform_points(aws, tmp_path, artifact_set):
+    """`submit --upload-only` uploads what `infra vars --package-dir` names, starts nothing."""
+    from lakehouse.runtimes.infra_vars import terraform_vars
+
+    make, bucket = aws
+    project = _project(tmp_path, bucket=bucket, job=f"up-{bucket}")
+    result = submit(project, target="glue", package_dir=artifact_set.root, upload_only=True,
+                    echo=_quiet)
+    assert result.state == "UPLOADED" and len(result.uploaded) == 4
+    assert make("glue").get_jobs()["Jobs"] == [] or all(
+        j["Name"] != f"up-{bucket}" for j in make("glue").get_jobs()["Jobs"])
+    lake = project.lake.model_copy(update={"lake": project.lake.lake.model_copy(
+        update={"root": f"s3://{bucket}/lake"})})
+    import dataclasses
+
+    tf = terraform_vars(dataclasses.replace(project, lake=lake), artifacts=artifact_set,
+                        region="us-east-1")
+    keys = {o["Key"] for o in make("s3").list_objects_v2(Bucket=bucket)["Contents"]}
+    named = [tf["glue_script_location"], tf["glue_default_arguments"]["--conf-uri"],
+             tf["glue_default_arguments"]["--extra-py-files"],
+             tf["glue_default_arguments"]["--additional-python-modules"]]
+    assert all(uri.split(f"s3://{bucket}/", 1)[1] in keys for uri in named), (named, keys)
