@@ -1,11 +1,62 @@
-"""Write a :class:`Draft` as commented YAML (ruamel.yaml keeps comments; PyYAML cannot)."""
+"""Write a :class:`Draft` as commented YAML (ruamel.yaml keeps comments; PyYAML cannot).
+
+Every string the draft holds reads back as the same string, through the project's loader
+(YAML 1.2, :func:`lakehouse.config.loader.parse_yaml`) and through a **YAML 1.1** reader
+(PyYAML, which most other tools use): :func:`_quoted` single-quotes every string that is not
+plain words - letters, digits, ``_``, spaces, ``.()/-`` - or that either YAML version would
+resolve to another type (``No``, ``on``, ``1:20`` in base 60, ``0777``, ``2024-01-01``,
+``null``, ``.inf``, ...). Quoting more than ruamel's emitter would is on purpose: its own
+analysis knows only YAML 1.2, and it writes a flow-mapping key such as ``? x`` unquoted, which
+reads back as ``x``, and folds a line break such as NEL (U+0085) inside single quotes into a
+space, so text that is not printable is double-quoted, with escapes (both found by the
+round-trip property test, ``tests/unit/onboard/test_yaml_roundtrip.py``).
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from lakehouse.onboard.suggest import Draft
+
+STR_TAG = "tag:yaml.org,2002:str"
+_WORDS = re.compile(r"[\w(][\w .()/-]*(?<! )")  # \w: letters and digits of any script, and _
+
+
+def plain_is_not_text(text: str) -> bool:
+    """True when ``text`` written unquoted would be read as something else than this string by
+    a YAML 1.1 (PyYAML) or a YAML 1.2 (ruamel.yaml) reader."""
+    import yaml as pyyaml
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    implicit = (True, False)
+    yaml11 = pyyaml.resolver.Resolver().resolve(pyyaml.ScalarNode, text, implicit)
+    yaml12 = VersionedResolver(version=(1, 2)).resolve(ScalarNode, text, implicit)
+    return yaml11 != STR_TAG or yaml12 != STR_TAG
+
+
+def needs_quotes(text: str) -> bool:
+    """True unless ``text`` is plain words that both YAML versions read as this string."""
+    return not _WORDS.fullmatch(text) or plain_is_not_text(text)
+
+
+def _quoted(value: Any) -> Any:
+    """``value`` with every string that is not plain words single-quoted (see module doc)."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    if isinstance(value, dict):
+        return {_quoted(k): _quoted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    if isinstance(value, str) and not value.isprintable():
+        # line breaks (also NEL, LS, PS) and control characters: escaped in double quotes, as
+        # a single-quoted scalar would fold them into spaces
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, str) and needs_quotes(value):
+        return SingleQuotedScalarString(value)
+    return value
 
 
 def render_yaml(draft: Draft) -> str:
@@ -34,7 +85,7 @@ def render_yaml(draft: Draft) -> str:
         return seq
 
     doc = CommentedMap()
-    for key, value in draft.doc.items():
+    for key, value in _quoted(draft.doc).items():
         if key == "schema":
             doc[key] = commented_list(value, draft.column_notes)
         elif key == "rules":
