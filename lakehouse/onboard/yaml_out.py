@@ -6,11 +6,11 @@ Every string the draft holds reads back as the same string, through the project'
 plain words - letters, digits, ``_``, spaces, ``.()/-`` - or that either YAML version would
 resolve to another type (``No``, ``on``, ``1:20`` in base 60, ``0777``, ``2024-01-01``,
 ``null``, ``.inf``, ...), and writes floats with a dot (``1.0e-05``: YAML 1.1 reads ``1e-05``
-as text). Quoting more than ruamel's emitter would is on purpose: its own
-analysis knows only YAML 1.2, and it writes a flow-mapping key such as ``? x`` unquoted, which
-reads back as ``x``, and folds a line break such as NEL (U+0085) inside single quotes into a
-space, so text that is not printable is double-quoted, with escapes (both found by the
-round-trip property test, ``tests/unit/onboard/test_yaml_roundtrip.py``).
+as text). Quoting more than ruamel's emitter would is on purpose: its own analysis knows only
+YAML 1.2, it writes a flow-mapping key such as ``? x`` unquoted (read back as ``x``), and in
+single quotes a line break such as NEL (U+0085) folds into a space, so text that is not
+printable is double-quoted, with escapes. The round-trip property test found these
+(``tests/unit/onboard/test_yaml_roundtrip.py``).
 """
 
 from __future__ import annotations

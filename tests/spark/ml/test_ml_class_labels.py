@@ -126,7 +126,9 @@ def test_null_labels_are_counted_before_any_conversion(spark, tmp_path) -> None:
     frame.loc[[3, 50, 200, 300], "species"] = None
     error = _blocked(spark, frame, export(), tmp_path)
     assert {r.name for r in error.results if r.blocking} == {"label_present"}
-    assert "4 rows have a null label 'species'" in str(error)
+    present = next(r for r in error.results if r.name == "label_present")
+    assert present.observed["null_labels"] == 4                  # not all 344: nothing was cast
+    assert ": 4 rows have a null label 'species'" in str(error)
 
 
 def test_integer_labels_are_kept_when_they_are_class_indices(spark, tmp_path) -> None:
