@@ -37,10 +37,8 @@ def init(conf_dir: str, env: str | None, name: str, from_path: Path, sample_rows
       lakehouse dataset init penguins --from ~/Downloads/penguins.csv
       lakehouse dataset check penguins && lakehouse run --dataset penguins
     """
-    import yaml
-
     from lakehouse.config import load_project
-    from lakehouse.config.loader import _validate
+    from lakehouse.config.loader import _validate, parse_yaml
     from lakehouse.config.models import DatasetConfig
     from lakehouse.errors import ConfigError
     from lakehouse.onboard.files import find_source_files, place_in_landing
@@ -63,7 +61,8 @@ def init(conf_dir: str, env: str | None, name: str, from_path: Path, sample_rows
     draft = suggest_contract(name, profile, source_path=folder, pattern=source.pattern,
                              origin=from_path.name)
     text = render_yaml(draft)
-    _validate(DatasetConfig, yaml.safe_load(text), target)  # never write a contract that won't load
+    # never write a contract that won't load (read as the loader reads it)
+    _validate(DatasetConfig, parse_yaml(text, source=str(target)), target)
     if print_only:
         click.echo(text)
         return

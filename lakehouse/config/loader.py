@@ -3,6 +3,13 @@
 ``conf/lake.yaml`` holds the base settings and ``profiles:``; the selected profile (``--env``)
 is deep-merged over the base. ``${env:VAR}`` references are resolved after the merge, so an
 unused profile may name variables that are not set.
+
+Every file is read as **YAML 1.2** (the core schema, by ruamel.yaml's safe loader;
+:func:`parse_yaml`): only ``true``/``false`` (any case) are booleans and only ``null``/``~``/
+nothing is null, so ``values: [No, Yes]``, ``country: NO`` or ``at: 12:30`` keep the text that
+was written, where YAML 1.1 (PyYAML) would read ``False``/``True``, ``False`` and ``750``.
+Boolean settings still accept ``yes``/``no``/``on``/``off`` (pydantic reads them as booleans).
+A key given twice in one mapping is an error. See docs/datasets.md, "How conf/ files are read".
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ import os
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from lakehouse.config.envvars import MissingEnvVar, resolve_env
@@ -51,18 +57,29 @@ def load_project(conf_dir: str | Path | None = None, env: str | None = None) -> 
                    conf_dir=conf.resolve(), project_dir=project_dir)
 
 
+def parse_yaml(text: str, *, source: str) -> Any:
+    """``text`` as the project reads every ``conf/`` file: YAML 1.2 core schema (see the module
+    docstring). A syntax error or a duplicate key raises :class:`ConfigError` naming ``source``,
+    the line and the column."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    reader = YAML(typ="safe", pure=True)  # pure: the same resolver whether or not the C ext is there
+    try:
+        return reader.load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [f"{where}not valid YAML ({problem.strip()})"]) from None
+
+
 def _read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
     if not path.is_file():
         if required:
             raise ConfigError(str(path), ["file not found"], hint="create it or pass --conf DIR")
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(path), [f"{where}not valid YAML ({problem})"]) from None
+    data = parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):

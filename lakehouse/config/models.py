@@ -131,6 +131,20 @@ class LakeConfig(StrictModel):
 
 
 # ----------------------------------------------------------------------- datasets/*.yaml
+# Spark reader options that take true/false (DataFrameReader.csv / .json / .parquet and the
+# generic file-source options), lower-cased. conf/ is read as YAML 1.2, where `header: yes`
+# is the text "yes", which Spark refuses ("header flag can be true or false"); for these
+# options the YAML 1.1 words are read as the booleans their authors meant.
+BOOLEAN_OPTIONS = frozenset(o.lower() for o in (
+    "header", "inferSchema", "preferDate", "enforceSchema", "ignoreLeadingWhiteSpace",
+    "ignoreTrailingWhiteSpace", "multiLine", "primitivesAsString", "prefersDecimal",
+    "allowComments", "allowUnquotedFieldNames", "allowSingleQuotes", "allowNumericLeadingZeros",
+    "allowBackslashEscapingAnyCharacter", "allowUnquotedControlChars", "allowNonNumericNumbers",
+    "dropFieldIfAllNull", "mergeSchema", "recursiveFileLookup", "ignoreCorruptFiles",
+    "ignoreMissingFiles"))
+_BOOLEAN_WORDS = {"yes": True, "y": True, "on": True, "no": False, "n": False, "off": False}
+
+
 class SourceSpec(StrictModel):
     """How producers deliver files into the landing zone."""
 
@@ -140,6 +154,13 @@ class SourceSpec(StrictModel):
     options: dict[str, str | int | bool] = Field(default_factory=dict)
     null_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NULL_VALUES))
     empty_files: Literal["warn", "fail", "ignore"] = "warn"
+
+    @field_validator("options")
+    @classmethod
+    def _boolean_words(cls, value: dict) -> dict:
+        return {k: _BOOLEAN_WORDS[v.strip().lower()] if isinstance(v, str)
+                and k.lower() in BOOLEAN_OPTIONS and v.strip().lower() in _BOOLEAN_WORDS else v
+                for k, v in value.items()}
 
     @field_validator("options")
     @classmethod

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config.ml import MLSpec
 from lakehouse.config.models import ExportConfig
 from lakehouse.errors import ConfigError
-from lakehouse.ml import checks, features, manifest, splits, stats, transforms, writer
+from lakehouse.ml import checks, classes, features, manifest, splits, stats, transforms, writer
 from lakehouse.ml.splits import FOLD, SPLIT
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
@@ -66,6 +66,8 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
         train = assigned.where(F.col(SPLIT) == "train")
         params = transforms.fit(train, spec.transforms, features=feats)
         params["split"] = split_info
+        if found.label is not None:  # classes of the whole export, sorted by value
+            params["label"] = found.label
         clock("fitted transforms on train")
         final = transforms.apply(assigned, params)
         out_cols = _output_columns(spec, export, params["features_out"], final.columns)
@@ -90,6 +92,8 @@ def build(df: DataFrame, export: ExportConfig, *, location: str, version: int,
         created_at=datetime.now(UTC).isoformat(), spec=export.model_dump(mode="json", by_alias=True),
         input_versions=input_versions, seed=spec.split.seed, split_info=split_info,
         counts={s: found.counts.get(s, 0) for s in expected}, class_counts=found.class_counts,
+        label={"column": spec.label.name, "kind": spec.label.kind,
+               **({"classes": found.label["classes"]} if found.label else {})},
         transforms_sha256=manifest.sha256_bytes(transforms_text.encode()),
         file_checksums=manifest.checksums(location, written),
         rows={"in": rows_in, "deduplicated": rows_in - rows_kept, "written": rows_kept},
@@ -128,6 +132,13 @@ def _prepare(df: DataFrame, export: ExportConfig) -> tuple[DataFrame, list[str]]
     _require(export, df.columns, [c for c in (spec.id, spec.time, spec.group) if c]
              + ([] if spec.label.expr else [spec.label.name]), "ml")
     work = features.add_label(df, spec)
+    label_type = dict(work.dtypes)[spec.label.name]
+    problem = classes.label_type_problem(spec.label.name, label_type, spec.label.kind)
+    if problem:
+        raise ConfigError(f"conf/exports/{export.name}.yaml", [f"ml.label: {problem}"],
+                          hint=f"the export SQL yields {spec.label.name!r} as {label_type}")
+    if spec.label.kind == "regression":
+        work = work.withColumn(spec.label.name, F.col(f"`{spec.label.name}`").cast("double"))
     tr = spec.transforms
     if tr.dedup:
         work = features.dedup(work, spec)

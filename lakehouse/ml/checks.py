@@ -15,6 +15,7 @@ from typing import Any
 
 from lakehouse.config.ml import MLSpec
 from lakehouse.errors import QualityGateError
+from lakehouse.ml import classes
 from lakehouse.quality.results import RuleResult, blocked_error
 
 GATE = "ml_export"
@@ -28,7 +29,8 @@ class SplitStats:
     features: list[str]
     label_sources: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    class_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    class_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> class name
+    label: dict[str, Any] | None = None                 # classification: lakehouse.ml.classes.fit
     null_labels: int = 0
     unassigned: int = 0                                 # rows without a split (null time)
     null_counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -53,9 +55,9 @@ def _result(name: str, rule: str, severity: str, ok: bool, description: str, tot
 def evaluate(stats: SplitStats, spec: MLSpec) -> list[RuleResult]:
     """Every check of ``spec.checks`` against ``stats``; see the module docstring."""
     return [_label_not_feature(stats, spec), _label_present(stats, spec),
-            *_no_overlap(stats, spec), _time_order(stats, spec), _splits_not_empty(stats),
-            *_class_balance(stats, spec), *_null_ratios(stats, spec), *_drift(stats, spec),
-            *_numeric_csv(stats, spec)]
+            *_label_classes(stats, spec), *_no_overlap(stats, spec), _time_order(stats, spec),
+            _splits_not_empty(stats), *_class_balance(stats, spec), *_null_ratios(stats, spec),
+            *_drift(stats, spec), *_numeric_csv(stats, spec)]
 
 
 def raise_if_blocked(results: Sequence[RuleResult], *, export: str, run_id: str | None) -> None:
@@ -84,10 +86,22 @@ def _label_not_feature(stats: SplitStats, spec: MLSpec) -> RuleResult:
 def _label_present(stats: SplitStats, spec: MLSpec) -> RuleResult:
     ok = stats.null_labels == 0
     desc = (f"every row has a label {spec.label.name!r}" if ok else
-            f"{stats.null_labels} rows have a null label {spec.label.name!r}; filter them in the"
-            " export SQL (e.g. WHERE <column> IS NOT NULL)")
+            f"{stats.null_labels} rows have a null label {spec.label.name!r} (counted on the "
+            "export's rows as its SQL yields them, before any conversion); filter them in the "
+            "export SQL (e.g. WHERE <column> IS NOT NULL)")
     return _result("label_present", "label", "fail", ok, desc, stats.total,
                    {"null_labels": stats.null_labels})
+
+
+def _label_classes(stats: SplitStats, spec: MLSpec) -> list[RuleResult]:
+    if spec.label.kind != "classification" or stats.label is None:
+        return []
+    problem = classes.numeric_problem(stats.label)
+    found = stats.label["classes"]
+    desc = problem or (f"{len(found)} classes of label {spec.label.name!r}, indexed by value: "
+                       f"{classes.describe(stats.label)}")
+    return [_result("label_classes", "label", "fail", problem is None, desc, stats.total,
+                    {"classes": [classes.class_name(c) for c in found]})]
 
 
 def _no_overlap(stats: SplitStats, spec: MLSpec) -> list[RuleResult]:

@@ -27,12 +27,14 @@ def label_sources(spec: MLSpec, columns: list[str]) -> list[str]:
 
 
 def add_label(df: DataFrame, spec: MLSpec) -> DataFrame:
-    """Compute ``label.expr`` into ``label.name``; classification labels become integers."""
+    """Compute ``label.expr`` into ``label.name``; the value is not converted (a classification
+    label is indexed by :func:`lakehouse.ml.transforms.apply`, a regression one cast to double
+    once its type is checked), so a null label is a null in the data, not a failed cast."""
     from pyspark.sql import functions as F
 
-    col = F.expr(spec.label.expr) if spec.label.expr else F.col(spec.label.name)
-    col = col.cast("int") if spec.label.kind == "classification" else col.cast("double")
-    return df.withColumn(spec.label.name, col)
+    if not spec.label.expr:
+        return df
+    return df.withColumn(spec.label.name, F.expr(spec.label.expr))
 
 
 def dedup(df: DataFrame, spec: MLSpec) -> DataFrame:

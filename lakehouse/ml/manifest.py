@@ -36,14 +36,14 @@ def checksums(location: str, relative: list[str]) -> dict[str, str]:
 def build(*, export: str, version: int, location: str, run_id: str | None, created_at: str,
           spec: dict[str, Any], input_versions: dict[str, int | None], seed: int,
           split_info: dict[str, Any], counts: dict[str, int], class_counts: dict[str, Any],
-          transforms_sha256: str, file_checksums: dict[str, str], rows: dict[str, int],
+          label: dict[str, Any], transforms_sha256: str, file_checksums: dict[str, str], rows: dict[str, int],
           checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The manifest dict (JSON-ready)."""
     return {
         "format_version": FORMAT_VERSION, "kind": "ml", "export": export, "version": version,
         "location": location, "run_id": run_id, "created_at": created_at,
         "input_versions": input_versions, "seed": seed, "split": split_info,
-        "split_counts": counts, "class_counts": class_counts, "rows": rows,
+        "label": label, "split_counts": counts, "class_counts": class_counts, "rows": rows,
         "transforms_sha256": transforms_sha256, "files": file_checksums, "spec": spec,
         "checks": checks,
     }

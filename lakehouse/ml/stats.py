@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lakehouse.config.ml import MLSpec
+from lakehouse.ml import classes
 from lakehouse.ml.checks import SplitStats
 from lakehouse.ml.drift import psi
 from lakehouse.ml.splits import SPLIT
@@ -65,10 +66,13 @@ def compute(df: DataFrame, spec: MLSpec, *, splits: list[str], features: list[st
                 for s in ("train", "test") if s in rows}
         stats.psi[f] = psi(hist["train"], hist["test"]) if len(hist) == 2 else None
     if spec.label.kind == "classification":
+        # the label is still as the export SQL gave it (not converted): nulls are real nulls
+        stats.label = classes.fit((g[spec.label.name] for g in groups), column=spec.label.name,
+                                  dtype=types[spec.label.name])
         for g in groups:
             if g[SPLIT] is not None and g[spec.label.name] is not None:
                 by = stats.class_counts.setdefault(g[SPLIT], {})
-                by[str(g[spec.label.name])] = int(g["n"])
+                by[classes.class_name(g[spec.label.name])] = int(g["n"])
     for column in dict.fromkeys(c for c in (spec.id, spec.group) if c):
         stats.overlaps[column] = _overlap(df, column, samples)
     return stats

@@ -10,6 +10,11 @@ the same file serves inference and the splits never see each other's statistics.
 
 Exact statistics: quantile-based fits use ``relativeError=0`` (the median is the lower middle
 element, as Spark's ``Imputer`` defines it).
+
+A classification label's classes (``label`` in the parameters, fitted on the whole export by
+:mod:`lakehouse.ml.classes`) are applied by :func:`index_label`: each value becomes its class
+index, a value that is not a class fails the Spark job with its name, and rows without the
+label column (inference) are left as they are.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.config.ml import TransformsSpec
+from lakehouse.ml.classes import class_name
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-PARAMS_VERSION = 1
+PARAMS_VERSION = 2  # 2: the classification label's classes (``label``)
 UNKNOWN = "unknown"
 
 
@@ -41,8 +47,38 @@ def fit(train: DataFrame, spec: TransformsSpec, *, features: list[str]) -> dict[
 
 
 def apply(df: DataFrame, params: dict[str, Any]) -> DataFrame:
-    """Apply fitted ``params`` (from :func:`fit` or ``_transforms.json``) to ``df``."""
-    return _apply_steps(df, params["steps"])
+    """Apply fitted ``params`` (from :func:`fit` or ``_transforms.json``) to ``df``.
+
+    The features are transformed; a classification label, when ``df`` has that column, is
+    replaced by its class index (see :func:`index_label`).
+    """
+    out = _apply_steps(df, params["steps"])
+    label = params.get("label")
+    return index_label(out, label) if label else out
+
+
+def index_label(df: DataFrame, label: dict[str, Any]) -> DataFrame:
+    """Replace the label column by the index of its value in ``label["classes"]`` (an int).
+
+    Null stays null. A value that is not one of the classes raises when the rows are computed,
+    with the value and the classes in the message: a model trained on the export cannot
+    predict a class it never had. ``df`` without the column is returned unchanged.
+    """
+    from pyspark.sql import functions as F
+
+    column, known = label["column"], label["classes"]
+    if column not in df.columns:
+        return df
+    ref = F.col(f"`{column}`")
+    shown = ", ".join(class_name(c) for c in known[:20]) + (", ..." if len(known) > 20 else "")
+    unseen = F.raise_error(F.concat(
+        F.lit(f"label {column!r}: value '"), ref.cast("string"),
+        F.lit(f"' is not one of the {len(known)} classes of this export ({shown}; "
+              "_transforms.json label.classes)")))
+    index = F.when(ref.isNull(), F.lit(None).cast("int"))
+    for i, value in enumerate(known):
+        index = index.when(ref == F.lit(value), F.lit(i))
+    return df.withColumn(column, index.otherwise(unseen))
 
 
 def output_columns(features: list[str], steps: list[dict[str, Any]]) -> list[str]:

@@ -8,44 +8,77 @@ from __future__ import annotations
 import math
 from typing import Any
 
+READ_BY_EXPORTS = "curated, read by exports"
+RAW_BEFORE = "raw, ingested earlier"
 ZONE_COLORS = {"landing": "#8c8c8c", "raw": "#4c78a8", "curated": "#54a24b", "quarantine": "#e45756",
-               "deduplicated": "#f58518", "exportable": "#72b7b2"}
+               "deduplicated": "#f58518", "exportable": "#72b7b2",
+               READ_BY_EXPORTS: "#a6d49b", RAW_BEFORE: "#9ecae9"}  # lighter: rows not from this run
 
 
-def row_flow(record: dict[str, Any]):
-    """Sankey of rows: landing -> raw -> curated / quarantine / deduplicated -> exportable."""
-    import plotly.graph_objects as go
+def flows(record: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """The row-flow chart's links, ``(from, to) -> rows``, built so that every zone node is
+    sized by the rows it received in this run (a Sankey node is as tall as the larger of its
+    inflow and outflow).
 
-    flows: dict[tuple[str, str], int] = {}
+    - ingest: landing -> raw (appended), landing -> quarantine (malformed records);
+    - curate: raw -> curated / quarantine / deduplicated. When curate read rows an earlier
+      run ingested (a backlog), they enter raw from a ``raw, ingested earlier`` node, so the
+      raw node is not sized by more than it was given;
+    - export: an export reads whole curated tables (rows of earlier runs too, and a table
+      read by two exports counts twice), which is not rows flowing out of this run's curated
+      rows: exports start from their own ``curated, read by exports`` node, and the curated
+      node stays the rows curated received.
+    """
+    out: dict[tuple[str, str], int] = {}
 
-    def add(src: str, dst: str, rows: int) -> None:
+    def add(src: str, dst: str, rows: Any) -> None:
         if rows:
-            flows[(src, dst)] = flows.get((src, dst), 0) + int(rows)
+            out[(src, dst)] = out.get((src, dst), 0) + int(rows)
 
     for s in record.get("stages", []):
         if s["status"] != "succeeded":
             continue
         if s["stage"] == "ingest":
             add("landing", "raw", s["rows_written"])
+            add("landing", "quarantine", s.get("rows_quarantined"))
         elif s["stage"] == "curate":
             add("raw", "curated", s["rows_written"])
             add("raw", "quarantine", s["rows_quarantined"])
             add("raw", "deduplicated", s["rows_deduplicated"])
         elif s["stage"] == "export":
-            add("curated", f"exportable: {s['dataset']}", s["rows_written"])
-    nodes: list[str] = []
-    for src, dst in flows:
-        for n in (src, dst):
-            if n not in nodes:
-                nodes.append(n)
-    totals = {n: max(sum(v for (a, _), v in flows.items() if a == n),
-                     sum(v for (_, b), v in flows.items() if b == n)) for n in nodes}
+            add(READ_BY_EXPORTS, f"exportable: {s['dataset']}", s["rows_written"])
+            add(READ_BY_EXPORTS, "deduplicated", s.get("rows_deduplicated"))
+    into_raw = sum(v for (_, b), v in out.items() if b == "raw")
+    from_raw = sum(v for (a, _), v in out.items() if a == "raw")
+    add(RAW_BEFORE, "raw", max(0, from_raw - into_raw))
+    return out
+
+
+def node_rows(links: dict[tuple[str, str], int]) -> dict[str, int]:
+    """Rows per node: what it received, or for a source node what it handed on."""
+    nodes: dict[str, int] = {}
+    for (src, dst), rows in links.items():
+        nodes.setdefault(src, 0)
+        nodes[dst] = nodes.get(dst, 0) + rows
+    for name in nodes:
+        if not any(dst == name for _, dst in links):
+            nodes[name] = sum(v for (a, _), v in links.items() if a == name)
+    return nodes
+
+
+def row_flow(record: dict[str, Any]):
+    """Sankey of this run's rows through the zones (see :func:`flows`)."""
+    import plotly.graph_objects as go
+
+    links = flows(record)
+    totals = node_rows(links)
+    nodes = list(totals)
     labels = [f"{n} {totals[n]:,}" for n in nodes]
-    colors = [ZONE_COLORS.get(n.split(":")[0], "#b279a2") for n in nodes]
+    colors = [ZONE_COLORS.get(n, ZONE_COLORS.get(n.split(":")[0], "#b279a2")) for n in nodes]
     fig = go.Figure(go.Sankey(
         node={"label": labels, "color": colors, "pad": 18},
-        link={"source": [nodes.index(a) for a, _ in flows], "target": [nodes.index(b) for _, b in flows],
-              "value": list(flows.values())}))
+        link={"source": [nodes.index(a) for a, _ in links], "target": [nodes.index(b) for _, b in links],
+              "value": list(links.values())}))
     fig.update_layout(title="Rows through the zones (this run)", height=360,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig
@@ -66,16 +99,32 @@ def stage_rows(record: dict[str, Any]):
     return fig
 
 
+# what a rule that found rows did, by severity: its label on the page and its colour
+OUTCOMES = {"warn": ("warning", "#e6a100"), "quarantine": ("quarantined", "#e45756"),
+            "fail": ("failed", "#9d0000")}
+
+
+def rule_outcome(result: dict[str, Any]) -> str:
+    """How the page names a rule's result: ``passed``, ``skipped``, ``warning`` (a warn rule
+    found rows: recorded, nothing held back), ``quarantined`` (rows held back), ``failed``
+    (a fail rule over its threshold: the gate blocked) or ``within threshold``."""
+    if result.get("status") != "failed":
+        return str(result.get("status"))
+    severity = result.get("severity")
+    if severity == "fail" and not result.get("blocking", True):
+        return "within threshold"
+    return OUTCOMES.get(str(severity), ("failed", ""))[0]
+
+
 def rule_results(gates: list[dict[str, Any]]):
-    """Failing rows per rule, coloured by severity."""
+    """Failing rows per rule, coloured by what the rule did (warning, quarantined, failed)."""
     import plotly.graph_objects as go
 
-    colors = {"warn": "#f58518", "quarantine": "#e45756", "fail": "#9d0000"}
     fig = go.Figure()
-    for severity in ("warn", "quarantine", "fail"):
+    for severity, (label, color) in OUTCOMES.items():
         rules = [(g, r) for g in gates for r in g.get("results", []) if r["severity"] == severity]
         if rules:
-            fig.add_bar(name=severity, marker_color=colors[severity],
+            fig.add_bar(name=f"{severity}: {label}", marker_color=color,
                         y=[f"{g['dataset']}: {r['name']}" for g, r in rules],
                         x=[r["failing"] for _, r in rules], orientation="h")
     height = 120 + 22 * sum(len(g.get("results", [])) for g in gates)

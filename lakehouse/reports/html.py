@@ -28,7 +28,8 @@ JS = _js_name()
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:8px 0 18px}td,th{border:1px solid #ccc;padding:3px 8px}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
-.succeeded,.passed{color:#2e7d32}.failed,.blocked{color:#c62828}.skipped{color:#777}
+.succeeded,.passed{color:#2e7d32}.failed,.blocked{color:#c62828;font-weight:bold}.skipped{color:#777}
+.warning,.within-threshold{color:#9a6700}.quarantined{color:#d84315}
 h2{margin-top:28px}.muted{color:#666}"""
 
 
@@ -117,9 +118,13 @@ def render_run_page(record: dict[str, Any], history: list[dict[str, Any]]) -> st
     if gates:
         grows = [f"<tr><td>{esc(g['dataset'])}</td><td>{esc(g['gate'])}</td><td>{esc(r['name'])}</td>"
                  f"<td>{esc(r['rule'])}</td><td>{esc(r['severity'])}</td>"
-                 f"<td class='{esc(r['status'])}'>{esc(r['status'])}</td>"
+                 f"<td class='{esc(_css(charts.rule_outcome(r)))}'>{esc(charts.rule_outcome(r))}</td>"
                  f"<td class='n'>{int(r['failing']):,}</td><td class='n'>{int(r['total']):,}</td></tr>"
                  for g in gates for r in g.get("results", [])]
+        parts.append("<p class='muted'>a rule that found rows: <span class='warning'>warning</span> "
+                     "(severity warn: recorded, nothing held back), <span class='quarantined'>"
+                     "quarantined</span> (rows held back), <span class='failed'>failed</span> (the "
+                     "gate blocked)</p>")
         parts.append("<table id='rules'><tr><th>dataset</th><th>gate</th><th>rule</th><th>kind</th>"
                      "<th>severity</th><th>status</th><th>failing</th><th>rows</th></tr>"
                      + "".join(grows) + "</table>")
@@ -145,6 +150,10 @@ def render_run_page(record: dict[str, Any], history: list[dict[str, Any]]) -> st
         parts.append("<p class='muted'>no curate stage with column statistics in this run</p>")
     parts.append(f"<script type='application/json' id='run-record'>{_json_script(record)}</script>")
     return _page(f"lakehouse run {rid}", "".join(parts), f"../{JS}")
+
+
+def _css(word: str) -> str:
+    return word.replace(" ", "-")
 
 
 def render_index(history: list[dict[str, Any]]) -> str:

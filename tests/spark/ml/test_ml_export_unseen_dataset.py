@@ -49,8 +49,9 @@ def test_every_row_lands_in_exactly_one_split(exported) -> None:
     assert sum(manifest["split_counts"].values()) == stage.rows_written == 400
     ids = [set(f["customer_id"]) for f in frames.values()]
     assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    assert manifest["label"]["classes"] == [False, True]        # a boolean label: false=0, true=1
     for split, frame in frames.items():   # class counts recorded = counted from the files
-        counts = frame["churned"].astype(str).value_counts().to_dict()
+        counts = frame["churned"].map({0: "false", 1: "true"}).value_counts().to_dict()
         assert counts == manifest["class_counts"][split]
 
 

@@ -1,0 +1,98 @@
+"""The run page tells the truth at a glance (Spark-free): row-flow nodes are sized by the rows
+each zone received in the run (not by what exports read), and warn rules that found rows read
+as warnings, not as failures."""
+
+from __future__ import annotations
+
+import re
+
+from lakehouse.reports import charts
+from lakehouse.reports.html import render_run_page
+from lakehouse.runs.summary import RunSummary, StageResult
+
+# the demo's first run (make demo): what curate wrote and what the two exports wrote
+CURATED = {"flights": 336_776, "weather": 26_115, "planes": 3_322, "airports": 1_458}
+EXPORTS = {"flights_enriched": 336_776, "flights_delay_ml": 106_795}
+
+
+def demo_record(*, backlog: int = 0) -> dict:
+    summary = RunSummary(run_id="r1", profile="local", stage="all", datasets=list(CURATED))
+    for name, rows in CURATED.items():
+        ingested = rows + 3 - backlog if name == "flights" else rows  # curate quarantines 3 flights
+        summary.add(StageResult(name, "ingest", "succeeded", ingested, ingested))
+    warn = {"name": "carrier_values", "rule": "in_set", "severity": "warn", "status": "failed",
+            "failing": 12, "total": 336_776, "blocking": False}
+    quarantine = {"name": "distance_range", "rule": "between", "severity": "quarantine",
+                  "status": "failed", "failing": 3, "total": 336_776, "blocking": False}
+    passed = {"name": "not_empty", "rule": "row_count", "severity": "fail", "status": "passed",
+              "failing": 0, "total": 336_776, "blocking": False}
+    blocked = {"name": "key_unique", "rule": "unique", "severity": "fail", "status": "failed",
+               "failing": 7, "total": 336_776, "blocking": True}
+    for name, rows in CURATED.items():
+        gates = [{"dataset": name, "gate": "raw_to_curated", "results": [warn, quarantine, passed]}] \
+            if name == "flights" else []
+        summary.add(StageResult(name, "curate", "succeeded", rows + 3 if name == "flights" else rows,
+                                rows, 3 if name == "flights" else 0, details={"gates": gates}))
+    for name, rows in EXPORTS.items():
+        summary.add(StageResult(name, "export", "succeeded", rows, rows))
+    summary.add(StageResult("planes_report", "export", "blocked", 0, 0, details={"gates": [
+        {"dataset": "planes", "gate": "curated_to_exportable", "results": [blocked]}]}))
+    summary.finish("failed")
+    return summary.to_dict()
+
+
+def node_sizes(fig) -> dict[str, int]:
+    """Each node's height as plotly draws it: the larger of its inflow and outflow."""
+    sankey = fig.data[0]
+    names = [re.sub(r" [\d,]+$", "", label) for label in sankey.node.label]
+    inflow, outflow = [0] * len(names), [0] * len(names)
+    for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value, strict=True):
+        outflow[s] += v
+        inflow[t] += v
+    return {n: max(i, o) for n, i, o in zip(names, inflow, outflow, strict=True)}
+
+
+def test_curated_node_is_sized_by_the_rows_curated_received() -> None:
+    fig = charts.row_flow(demo_record())
+    sizes = node_sizes(fig)
+    curated = sum(CURATED.values())
+    assert sizes["curated"] == curated == 367_671              # not the 443,571 exports read
+    assert f"curated {curated:,}" in fig.data[0].node.label
+    assert sizes[charts.READ_BY_EXPORTS] == sum(EXPORTS.values()) == 443_571
+    for name, rows in EXPORTS.items():
+        assert sizes[f"exportable: {name}"] == rows
+    assert sizes["raw"] == sizes["landing"] == curated + 3     # curate read 3 more: quarantined
+    assert "exportable: planes_report" not in sizes            # blocked: nothing written
+
+
+def test_raw_backlog_enters_from_earlier_runs_not_from_nowhere() -> None:
+    """Curate read 100 flights an earlier run ingested: raw is given them by a node that says
+    so, instead of being drawn taller than what landing delivered."""
+    fig = charts.row_flow(demo_record(backlog=100))
+    sizes = node_sizes(fig)
+    assert sizes[charts.RAW_BEFORE] == 100
+    assert sizes["landing"] == sum(CURATED.values()) + 3 - 100
+    assert sizes["raw"] == sum(CURATED.values()) + 3
+
+
+def test_warnings_read_as_warnings_and_blocking_failures_as_failures() -> None:
+    record = demo_record()
+    page = render_run_page(record, [record])
+    rows = {m.group(1): m.group(2) for m in re.finditer(
+        r"<td>([a-z_]+)</td><td>[a-z_]+</td><td>[a-z]+</td><td class='([a-z-]+)'>", page)}
+    assert rows == {"carrier_values": "warning", "distance_range": "quarantined",
+                    "not_empty": "passed", "key_unique": "failed"}
+    assert "<td class='warning'>warning</td>" in page
+    assert ".warning" in page and ".failed" in page                 # distinct styles
+    fig = charts.rule_results([g for s in record["stages"]
+                               for g in (s.get("details") or {}).get("gates", [])])
+    colors = {bar.name: bar.marker.color for bar in fig.data}
+    assert set(colors) == {"warn: warning", "quarantine: quarantined", "fail: failed"}
+    assert len(set(colors.values())) == 3
+
+
+def test_older_records_without_blocking_still_render() -> None:
+    result = {"severity": "fail", "status": "failed"}
+    assert charts.rule_outcome(result) == "failed"
+    assert charts.rule_outcome({**result, "blocking": False}) == "within threshold"
+    assert charts.rule_outcome({"severity": "warn", "status": "passed"}) == "passed"
