@@ -9,7 +9,7 @@ PYTHON4 ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3
 VENV4 := .venv-spark4
 STAMP4 := $(VENV4)/.installed
 
-.PHONY: demo test test-unit test-spark4 lint lock clean-lake clean java-check jars browser
+.PHONY: demo test test-unit test-spark4 lint lock clean-lake clean java-check jars browser asl-harness
 
 # Every environment installs from a lock (exact versions + hashes, requirements/locks/), then
 # the project itself without build isolation (its build requirements are in the lock too), so
@@ -49,7 +49,17 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	  || echo "chromium not installable here: the run-report browser test will be skipped"; }
 
-test: $(STAMP) java-check jars browser .venv-checkov/.installed
+# aws-local-stepfunctions, the ASL interpreter tests/integration/infra/test_state_machine_runs.py
+# executes the Terraform-rendered state machine with (locked by its package-lock.json); without
+# npm those tests skip with the reason.
+ASL := tests/integration/infra/asl
+asl-harness:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -d $(ASL)/node_modules/aws-local-stepfunctions && test $(ASL)/node_modules/.package-lock.json -nt $(ASL)/package-lock.json \
+	  || npm ci --prefix $(ASL) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the state-machine execution tests will be skipped"; fi
+
+test: $(STAMP) java-check jars browser .venv-checkov/.installed asl-harness
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --durations=15

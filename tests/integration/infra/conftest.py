@@ -150,3 +150,42 @@ def clients(moto_endpoint: str):
         return cache[service]
 
     return get
+
+
+EMR_ENTRY = {"entry_point": "s3://{bucket}/artifacts/0f1e/run_pipeline.py",
+             "entry_point_arguments": ["--env", "dev", "--runtime", "emr-serverless"],
+             "spark_submit_params": "--conf spark.archives=s3://{bucket}/artifacts/9a8b/"
+                                    "pyspark_venv.tar.gz#environment"}
+
+
+@pytest.fixture(scope="session")
+def emr_orchestration(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, clients):
+    """``modules/orchestration`` with ``runtime = "emr-serverless"`` applied alone to moto (the
+    dev stack cannot create an EMR Serverless application on moto; here the application is
+    made with boto3 and its id passed in). Yields the applied state and the inputs."""
+    need_terraform()
+    _moto_sfn_gaps()
+    base = tmp_path_factory.mktemp("orchestration-emr")
+    bucket = f"lakehouse-emr-{os.getpid()}"
+    app = clients("emr-serverless").create_application(
+        name="lakehouse-flights-emr", releaseLabel="emr-7.5.0", type="SPARK")
+    role = clients("iam").create_role(RoleName="lakehouse-flights-emr-job",
+                                      AssumeRolePolicyDocument=json.dumps({
+                                          "Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
+    inputs = {"name": "lakehouse-flights-emr", "runtime": "emr-serverless",
+              "emr_serverless": {"application_id": app["applicationId"],
+                                 "application_arn": app["arn"], "execution_role_arn": role,
+                                 **{k: (v.format(bucket=bucket) if isinstance(v, str) else v)
+                                    for k, v in EMR_ENTRY.items()}}}
+    endpoints = "\n".join(f'    {s:<14} = "{moto_endpoint}"' for s in SERVICES)
+    (base / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", '
+        'version = "5.100.0" }\n  }\n}\n'
+        + MOTO_PROVIDER.format(endpoints=endpoints)
+        + f'module "orchestration" {{\n  source = "{INFRA / "modules" / "orchestration"}"\n'
+        + "".join(f"  {k} = {json.dumps(v)}\n" for k, v in inputs.items() if k != "emr_serverless")
+        + f"  emr_serverless = jsondecode({json.dumps(json.dumps(inputs['emr_serverless']))})\n}}\n")
+    tf = Terraform(base, base)
+    tf("init", "-input=false", f"-plugin-dir={PLUGINS}")
+    tf("apply", "-auto-approve", "-input=false", timeout=300)
+    yield {"terraform": tf, "inputs": inputs, "state": json.loads(tf("show", "-json"))}
