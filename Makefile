@@ -100,6 +100,7 @@ lock: $(STAMP)
 	$(UV_COMPILE) --python-version 3.11 requirements/checkov.in -o $(LOCKS)/checkov.txt
 	$(UV_COMPILE) --python-version 3.11 pyproject.toml -c $(LOCKS)/dev-py311.txt \
 	  --no-emit-package pyspark --no-emit-package py4j -o $(LOCKS)/cluster-py311.txt
+	$(UV_COMPILE) --python-version 3.11 requirements/lambda.in -c $(LOCKS)/dev-py311.txt -o $(LOCKS)/lambda-py311.txt
 
 clean-lake:
 	rm -rf .lake

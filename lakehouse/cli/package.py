@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from lakehouse.cli.options import env_option
+
 
 @click.command("package")
 @click.option("--out", "out_dir", default="dist", show_default=True,
@@ -21,15 +23,19 @@ import click
               help="Extra `pip install` argument for the venv, e.g. --pip-arg=--no-index.")
 @click.option("--python", "python", default=None, metavar="PATH",
               help="Interpreter for the venv; must match the cluster's Python.")
+@click.option("--lambda", "lambda_zip", is_flag=True,
+              help="Also build OUT/trigger.zip, the trigger Lambda's code (for --env's profile).")
+@env_option
 def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
             deps_requirements: tuple[str, ...], pip_args: tuple[str, ...],
-            python: str | None) -> None:
+            python: str | None, lambda_zip: bool, env: str | None) -> None:
     """Build the wheel, job scripts, conf zip, requirements and venv archive, with a manifest.
 
     \b
     Examples:
       lakehouse package                       # everything into dist/
       lakehouse package --skip-deps-archive   # Glue / EMR without the venv
+      lakehouse package --lambda --env dev    # + dist/trigger.zip for infra/ (Terraform)
 
     The venv archive is cached by requirements + Python version under ~/.cache/lakehouse
     (or $LAKEHOUSE_CACHE_DIR): an unchanged project reuses it in seconds.
@@ -45,3 +51,16 @@ def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
         click.echo(f"  {item.role:<12} {item.path:<48} {item.size:>12,} B  {item.sha256[:12]}")
     click.echo(f"lakehouse {built.version}: {len(built.artifacts)} files, "
                f"manifest {built.root / 'manifest.json'}")
+    if lambda_zip:
+        _lambda(built, Path(project_dir), env, pip_args)
+
+
+def _lambda(built, project_dir: Path, env: str | None, pip_args: tuple[str, ...]) -> None:
+    from lakehouse.runtimes.lambda_package import LAMBDA_LOCK, LAMBDA_ZIP, build_lambda_zip
+
+    made = build_lambda_zip(built, project_dir / "conf", env, built.root / LAMBDA_ZIP,
+                            lock=project_dir / LAMBDA_LOCK, pip_args=pip_args,
+                            progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(f"trigger Lambda (profile {made.profile}): {made.path} {made.size:,} B "
+               f"sha256 {made.sha256[:12]}, {len(made.requirements)} locked requirements"
+               + (f"; expects in S3: {', '.join(made.remote)}" if made.remote else ""))

@@ -12,8 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -88,12 +88,15 @@ def _moto_sfn_gaps() -> None:
             lambda self: json.dumps({"stateMachineVersions": []}))
 
 
-def _lambda_zip(target: Path) -> Path:
-    """The function code as a Lambda zip: the library's Python files at the root."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted((REPO / "lakehouse").rglob("*.py")):
-            zf.write(path, path.relative_to(REPO).as_posix())
-    return target
+def _lambda_zip(out: Path, bucket: str) -> Path:
+    """The function code as users build it: ``lakehouse package --lambda --env dev`` (its conf
+    resolved with this stack's bucket), so the zip Terraform deploys is the product's."""
+    env = {**os.environ, "LAKEHOUSE_DEV_BUCKET": bucket}
+    done = subprocess.run([sys.executable, "-m", "lakehouse.cli.main", "package", "--project-dir",
+                           str(REPO), "--out", str(out), "--skip-deps-archive", "--lambda",
+                           "--env", "dev"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, f"lakehouse package --lambda:\n{done.stdout}\n{done.stderr[-4000:]}"
+    return out / "trigger.zip"
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +119,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
         else:
             os.environ["LAKEHOUSE_DEV_BUCKET"] = saved
     tfvars = terraform_vars(project, region="us-east-1",
-                            lambda_package_file=str(_lambda_zip(base / "trigger.zip")))
+                            lambda_package_file=str(_lambda_zip(base / "dist", bucket)))
     tfvars.update(MOTO_GUARDS, force_destroy=True)
 
     shutil.copytree(INFRA, base / "infra", symlinks=True,
@@ -133,7 +136,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     applied_seconds = time.monotonic() - started
     outputs = json.loads(tf("output", "-json"))["lakehouse"]["value"]
     yield {"tfvars": tfvars, "outputs": outputs, "project": project, "bucket": bucket,
-           "apply_seconds": applied_seconds, "terraform": tf}
+           "apply_seconds": applied_seconds, "terraform": tf, "package_dir": base / "dist"}
 
 
 @pytest.fixture(scope="session")
