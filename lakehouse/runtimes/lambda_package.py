@@ -92,30 +92,31 @@ def build_lambda_zip(artifacts: ArtifactSet, conf_dir: Path, profile: str | None
         progress: called with a line per slow step.
 
     Raises:
-        RuntimeSubmissionError: no lock, a requirement pip cannot install, no wheel in the set.
+        RuntimeSubmissionError: no lock, a requirement pip cannot install, no wheel in the set,
+            or the profile's lake is not on S3.
         ConfigError: ``lake.yaml`` has no such profile, a non-secret variable it needs is
             unset, or the resolved ``conf/`` does not load.
     """
-    from lakehouse.config.loader import load_project
-
-
     if not lock.is_file():
         raise RuntimeSubmissionError(f"no Lambda requirements lock at {lock}",
                                      hint="run `make lock` in the lakehouse checkout")
     wheel = artifacts.require(WHEEL, "run `lakehouse package`")
-    site = _installed_requirements(lock, pip_args, cache_dir or default_cache_dir(), progress)
     with tempfile.TemporaryDirectory(prefix="lakehouse-lambda-") as tmp:
+        conf = Path(tmp) / "conf"
+        profile = _write_conf(conf_dir, profile, conf)
+        _check_profile(conf, profile)  # fail here, not in the function
+        site = _installed_requirements(lock, pip_args, cache_dir or default_cache_dir(), progress)
         root = Path(tmp) / "task"
         shutil.copytree(site, root)
         with zipfile.ZipFile(artifacts.root / wheel.path) as zf:
             zf.extractall(root)  # a wheel's members are package paths (pip checked it)
-        profile = _write_conf(conf_dir, profile, root / "conf")
-        load_project(root / "conf", profile)  # fail here, not in the function
+        shutil.copytree(conf, root / "conf")
         remote = _write_dist(artifacts, root / PACKAGE_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
         _zip_tree(root, target)
-    return LambdaZip(path=target, profile=profile, sha256=sha256_of(target), size=target.stat().st_size,
-                     requirements=tuple(_pins(lock)), remote=tuple(remote))
+    return LambdaZip(path=target, profile=profile, sha256=sha256_of(target),
+                     size=target.stat().st_size, requirements=tuple(_pins(lock)),
+                     remote=tuple(remote))
 
 
 def _pins(lock: Path) -> list[str]:
@@ -171,6 +172,18 @@ def _write_conf(conf_dir: Path, profile: str | None, target: Path) -> str:
                           sort_keys=False)
     (target / "lake.yaml").write_text(header + body, encoding="utf-8")
     return profile
+
+
+def _check_profile(conf: Path, profile: str) -> None:
+    """The resolved conf loads, and its lake is on S3 (a function cannot see this machine)."""
+    from lakehouse.config.loader import load_project
+
+    landing = load_project(conf, profile).zone_uri("landing")
+    if not landing.startswith("s3://"):
+        raise RuntimeSubmissionError(
+            f"profile {profile!r} keeps the landing zone at {landing}: the trigger Lambda "
+            "receives arrivals from S3 and dispatches runs to AWS",
+            hint="pass --env with an AWS profile (lake.root: s3://...)")
 
 
 def _write_dist(artifacts: ArtifactSet, target: Path) -> list[str]:

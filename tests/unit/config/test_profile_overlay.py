@@ -72,3 +72,21 @@ def test_an_overlay_wins_over_the_profile_and_is_validated(tmp_path, monkeypatch
     ("LAKEHOUSE_DEV_BUCKET", False), ("AWS_REGION", False), ("AWS_ACCOUNT_ID", False)])
 def test_secret_names(name: str, secret: bool) -> None:
     assert is_secret_name(name) is secret
+
+
+def test_a_lambda_zip_refuses_a_profile_whose_lake_is_local(tmp_path, monkeypatch):
+    """Checked before anything is installed: a function cannot read this machine's lake."""
+    from lakehouse.errors import RuntimeSubmissionError
+    from lakehouse.runtimes.lambda_package import build_lambda_zip
+    from lakehouse.runtimes.manifest import ArtifactSet
+
+    (tmp_path / "lakehouse-0.1.0-py3-none-any.whl").write_bytes(b"wheel")
+    artifacts = ArtifactSet(root=tmp_path, version="0.1.0", python="3.11")
+    artifacts.add("wheel", tmp_path / "lakehouse-0.1.0-py3-none-any.whl")
+    lock = tmp_path / "lock.txt"
+    lock.write_text("boto3==1.0 \\\n    --hash=sha256:00\n")
+    with pytest.raises(RuntimeSubmissionError) as err:
+        build_lambda_zip(artifacts, _conf(tmp_path), "local", tmp_path / "t.zip", lock=lock,
+                         cache_dir=tmp_path / "cache")
+    assert "profile 'local'" in str(err.value) and "--env" in str(err.value)
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "t.zip").exists()
