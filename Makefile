@@ -9,7 +9,7 @@ PYTHON4 ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3
 VENV4 := .venv-spark4
 STAMP4 := $(VENV4)/.installed
 
-.PHONY: demo test test-unit test-spark4 lint lock clean-lake clean java-check jars browser
+.PHONY: demo test test-unit test-spark4 lint lock clean-lake clean java-check jars browser asl-harness
 
 # Every environment installs from a lock (exact versions + hashes, requirements/locks/), then
 # the project itself without build isolation (its build requirements are in the lock too), so
@@ -57,7 +57,18 @@ $(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
 	  cd $(IAM_SIM) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else echo "npm not found: the IAM simulator tests will be skipped"; fi
 
-test: $(STAMP) java-check jars browser .venv-checkov/.installed $(IAM_SIM)/node_modules/.installed
+
+# aws-local-stepfunctions, the ASL interpreter tests/integration/infra/test_state_machine_runs.py
+# executes the Terraform-rendered state machine with (locked by its package-lock.json); without
+# npm those tests skip with the reason.
+ASL := tests/integration/infra/asl
+asl-harness:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -d $(ASL)/node_modules/aws-local-stepfunctions && test $(ASL)/node_modules/.package-lock.json -nt $(ASL)/package-lock.json \
+	  || npm ci --prefix $(ASL) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the state-machine execution tests will be skipped"; fi
+
+test: $(STAMP) java-check jars browser .venv-checkov/.installed $(IAM_SIM)/node_modules/.installed asl-harness
 	$(VENV)/bin/ruff check lakehouse jobs tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --durations=15
@@ -101,6 +112,7 @@ lock: $(STAMP)
 	sed '/^# dev/q' requirements/spark4.txt | $(UV_COMPILE) --python-version 3.13 - \
 	  -c $(LOCKS)/spark4-py313.txt --no-emit-package pyspark --no-emit-package py4j \
 	  -o $(LOCKS)/cluster-py313.txt
+	$(UV_COMPILE) --python-version 3.11 requirements/lambda.in -c $(LOCKS)/dev-py311.txt -o $(LOCKS)/lambda-py311.txt
 
 clean-lake:
 	rm -rf .lake

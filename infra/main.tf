@@ -11,6 +11,30 @@ locals {
   script       = var.glue_script_location # content-addressed: only `infra vars --package-dir` knows it
   idempotency  = coalesce(var.idempotency_table, "${local.name}-event-idempotency")
   queue        = contains(["lambda", "worker"], var.trigger)
+  # The conf/lake.yaml profile values this stack determines (output "profile"; the trigger
+  # Lambda's $LAKEHOUSE_PROFILE_OVERLAY). triggers.package_dir is the artifact set inside the
+  # Lambda zip (`lakehouse package --lambda`); a run is dispatched to the orchestration runtime.
+  profile = {
+    catalog = { backend = "glue", region = var.region }
+    tables  = var.lock_table == null ? {} : { lock = "dynamodb", lock_table = module.locks.lock_table }
+    runtimes = {
+      region        = var.region
+      artifacts_uri = local.artifact_uri
+      glue          = { role_arn = module.iam.glue_role_arn, glue_version = var.glue.glue_version }
+      emr_serverless = var.enable_emr_serverless ? {
+        application_id     = module.jobs.emr_serverless_application_id
+        execution_role_arn = module.iam.emr_serverless_role_arn
+      } : {}
+    }
+    triggers = {
+      dispatch     = var.orchestration_runtime
+      package_dir  = "dist"
+      queue_url    = module.trigger.queue_url
+      dlq_url      = module.trigger.dlq_url
+      max_receives = var.triggers.max_receives
+      idempotency  = { backend = "dynamodb", table = module.locks.idempotency_table }
+    }
+  }
 }
 
 module "kms" {
@@ -127,7 +151,7 @@ module "trigger_lambda" {
   batching_window_seconds = min(var.triggers.window_seconds, 300)
   timeout_seconds         = floor(var.triggers.visibility_timeout_seconds / 6)
   kms_key_arn             = local.kms_key_arn
-  environment             = { LAKEHOUSE_ENV = var.env }
+  environment             = { LAKEHOUSE_ENV = var.env, LAKEHOUSE_PROFILE_OVERLAY = jsonencode(local.profile) }
   tags                    = local.tags
 }
 

@@ -68,26 +68,9 @@ output "alarms" {
   value       = module.observability.alarm_names
 }
 
-# conf/lake.yaml profile values (`lakehouse infra profile` renders them as YAML).
+# conf/lake.yaml profile values (`lakehouse infra profile` renders them as YAML); the trigger
+# Lambda gets the same values as $LAKEHOUSE_PROFILE_OVERLAY (main.tf), merged over its conf.
 output "profile" {
   description = "The profile for conf/lake.yaml that points the pipeline at this stack."
-  value = {
-    catalog = { backend = "glue", region = var.region }
-    tables  = var.lock_table == null ? {} : { lock = "dynamodb", lock_table = module.locks.lock_table }
-    runtimes = {
-      region        = var.region
-      artifacts_uri = local.artifact_uri
-      glue          = { role_arn = module.iam.glue_role_arn, glue_version = var.glue.glue_version }
-      emr_serverless = var.enable_emr_serverless ? {
-        application_id     = module.jobs.emr_serverless_application_id
-        execution_role_arn = module.iam.emr_serverless_role_arn
-      } : {}
-    }
-    triggers = {
-      queue_url    = module.trigger.queue_url
-      dlq_url      = module.trigger.dlq_url
-      max_receives = var.triggers.max_receives
-      idempotency  = { backend = "dynamodb", table = module.locks.idempotency_table }
-    }
-  }
+  value       = local.profile
 }

@@ -136,7 +136,7 @@ variable "triggers" {
 }
 
 variable "lambda_package_file" {
-  description = "Zip of the trigger Lambda code (see modules/trigger_lambda)."
+  description = "Zip of the trigger Lambda code: dist/trigger.zip from `lakehouse package --lambda` (see modules/trigger_lambda)."
   type        = string
   default     = null
 }

@@ -32,7 +32,7 @@ def vars_(conf_dir: str, env: str | None, out: str, package_dir: str | None, tri
 
     \b
     Example:
-      lakehouse package --skip-deps-archive
+      lakehouse package --skip-deps-archive --lambda --env dev
       lakehouse infra vars --env dev --package-dir dist --lambda-zip dist/trigger.zip \\
           --out infra/envs/dev
     """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,8 +38,13 @@ def default_conf_dir() -> Path:
     return Path(os.environ.get("LAKEHOUSE_CONF", DEFAULT_CONF_DIR))
 
 
-def load_project(conf_dir: str | Path | None = None, env: str | None = None) -> Project:
-    """Read and validate ``conf_dir`` (default ``$LAKEHOUSE_CONF`` or ``./conf``)."""
+def load_project(conf_dir: str | Path | None = None, env: str | None = None, *,
+                 overlay: Mapping[str, Any] | None = None) -> Project:
+    """Read and validate ``conf_dir`` (default ``$LAKEHOUSE_CONF`` or ``./conf``).
+
+    ``overlay``: settings deep-merged over the selected profile, before ``${env:...}``
+    resolution and validation (the trigger Lambda receives its stack's values this way).
+    """
     conf = Path(conf_dir) if conf_dir else default_conf_dir()
     if not conf.is_dir():
         raise ConfigError(str(conf), ["configuration folder not found"],
@@ -46,7 +52,7 @@ def load_project(conf_dir: str | Path | None = None, env: str | None = None) -> 
     lake_file = conf / "lake.yaml"
     raw = _read_yaml(lake_file, required=True)
     profile = env or os.environ.get("LAKEHOUSE_ENV") or raw.get("default_profile") or "local"
-    merged = _apply_profile(lake_file, raw, profile)
+    merged = _apply_profile(lake_file, raw, profile, overlay=overlay)
     lake = _validate(LakeConfig, merged, lake_file)
     datasets = _load_folder(conf / "datasets", DatasetConfig)
     check_dataset_globs(str(conf / "datasets"), datasets)
@@ -87,7 +93,22 @@ def _read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
     return data
 
 
-def _apply_profile(path: Path, raw: dict[str, Any], profile: str) -> dict[str, Any]:
+def resolved_lake_settings(conf_dir: str | Path, profile: str, *,
+                           keep: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """``lake.yaml``'s settings for ``profile``: the profile merged over the base, every
+    ``${env:...}`` resolved from this process's environment except those ``keep`` accepts.
+
+    The result, written as a ``lake.yaml``, loads to the same settings anywhere.
+    """
+    lake_file = Path(conf_dir) / "lake.yaml"
+    merged = _apply_profile(lake_file, _read_yaml(lake_file, required=True), profile, keep=keep)
+    merged.pop("profile", None)
+    return merged
+
+
+def _apply_profile(path: Path, raw: dict[str, Any], profile: str, *,
+                   overlay: Mapping[str, Any] | None = None,
+                   keep: Callable[[str], bool] | None = None) -> dict[str, Any]:
     base = {k: v for k, v in raw.items() if k not in ("profiles", "default_profile")}
     profiles = raw.get("profiles") or {}
     if not isinstance(profiles, dict):
@@ -96,13 +117,13 @@ def _apply_profile(path: Path, raw: dict[str, Any], profile: str) -> dict[str, A
         close = difflib.get_close_matches(profile, list(profiles), n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"known profiles: {sorted(profiles)}"
         raise ConfigError(str(path), [f"profiles.{profile}: no such profile"], hint=hint)
-    overlay = profiles.get(profile) or {}
-    if not isinstance(overlay, dict):
+    selected = profiles.get(profile) or {}
+    if not isinstance(selected, dict):
         raise ConfigError(str(path), [f"profiles.{profile}: expected a mapping"])
-    merged = _deep_merge(base, overlay)
+    merged = _deep_merge(_deep_merge(base, selected), dict(overlay or {}))
     merged["profile"] = profile
     try:
-        resolved = resolve_env(merged)
+        resolved = resolve_env(merged, keep=keep)
     except MissingEnvVar as exc:
         raise ConfigError(str(path), [str(exc)],
                           hint=f"export {exc.var}=... or give a default: ${{env:{exc.var}:-value}}") from None

@@ -10,21 +10,27 @@
 
 All arrivals of one invocation for one dataset become one run (Lambda's
 ``MaximumBatchingWindowInSeconds`` is the micro-batching window here). The project comes
-from ``$LAKEHOUSE_CONF`` (default ``conf`` next to the function code) and ``$LAKEHOUSE_ENV``.
+from ``$LAKEHOUSE_CONF`` (default: ``conf/`` in the function code, ``$LAMBDA_TASK_ROOT``) and
+``$LAKEHOUSE_ENV``; ``$LAKEHOUSE_PROFILE_OVERLAY`` (JSON, set by Terraform from the stack it
+created: queue, tables, roles, dispatch) is merged over that profile. The code is the zip
+``lakehouse package --lambda`` builds (``lakehouse.runtimes.lambda_package``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
-from lakehouse.errors import EventError
+from lakehouse.errors import ConfigError, EventError
 from lakehouse.events.model import Decision, InboundMessage
 from lakehouse.events.processor import ArrivalProcessor
 
 log = logging.getLogger(__name__)
 _cached: dict[str, Any] = {}
+OVERLAY_ENV = "LAKEHOUSE_PROFILE_OVERLAY"
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -82,7 +88,7 @@ def _runtime() -> tuple[ArrivalProcessor, dict[str, Any]]:
         from lakehouse.events.aws import client
         from lakehouse.events.service import build_processor
 
-        project = load_project()
+        project = load_project(_conf_dir(), overlay=_overlay())
         triggers = project.lake.triggers
         _cached["processor"] = build_processor(project)
         _cached["settings"] = {
@@ -91,3 +97,23 @@ def _runtime() -> tuple[ArrivalProcessor, dict[str, Any]]:
             if triggers.dlq_url else None,
         }
     return _cached["processor"], _cached["settings"]
+
+
+def _conf_dir() -> Path:
+    if os.environ.get("LAKEHOUSE_CONF"):
+        return Path(os.environ["LAKEHOUSE_CONF"])
+    return Path(os.environ.get("LAMBDA_TASK_ROOT") or ".") / "conf"
+
+
+def _overlay() -> dict[str, Any] | None:
+    text = os.environ.get(OVERLAY_ENV)
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"${OVERLAY_ENV}", [f"not JSON: {exc}"],
+                          hint="Terraform sets it to jsonencode(the stack's profile)") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"${OVERLAY_ENV}", [f"expected a JSON object, got {type(value).__name__}"])
+    return value

@@ -82,7 +82,8 @@ def upload_set(artifacts: ArtifactSet, artifacts_uri: str | None, s3: Any,
     """Upload the artifacts (all, or those with a role in ``roles``) unless already present.
 
     ``overrides`` maps a role to a file sent in place of the packaged one (``submit`` sends
-    the project's current ``conf/`` this way).
+    the project's current ``conf/`` this way). A file the set lists as ``remote`` is not here:
+    it must already be in S3.
     """
     if not artifacts_uri or not artifacts_uri.startswith("s3://"):
         raise RuntimeSubmissionError(
@@ -103,6 +104,12 @@ def upload_set(artifacts: ArtifactSet, artifacts_uri: str | None, s3: Any,
         if _exists(s3, bucket, key):
             result.skipped.append(item.path)
             continue
+        if not local.is_file():
+            raise RuntimeSubmissionError(
+                f"{item.path} (sha256 {item.sha256[:12]}...) is not in {artifacts.root} and not "
+                f"in s3://{bucket}/{key}", hint="upload the set once from the machine that "
+                "built it: `lakehouse submit --package-dir DIR --target ...` (the trigger "
+                "Lambda's copy leaves the EMR Serverless venv out)")
         try:
             s3.upload_file(str(local), bucket, key,
                            ExtraArgs={"Metadata": {"sha256": item.sha256}})

@@ -1,6 +1,8 @@
 """The artifact set ``lakehouse package`` writes, described by ``manifest.json``.
 
-Each file is listed with its sha256, which also names it in S3 (content addressing).
+Each file is listed with its sha256, which also names it in S3 (content addressing). A copy
+of a set may leave files out and list them as ``remote`` (the trigger Lambda's copy leaves
+out the EMR Serverless venv): those are expected in S3 already, under the same key.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ArtifactSet:
     python: str
     requirements: list[str] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
+    remote: list[str] = field(default_factory=list)  # listed paths that are only in S3
 
     def add(self, role: str, path: Path) -> Artifact:
         item = Artifact(role=role, path=path.relative_to(self.root).as_posix(),
@@ -76,13 +79,15 @@ class ArtifactSet:
         doc = {"format": 1, "version": self.version, "python": self.python,
                "requirements": self.requirements,
                "files": [asdict(a) for a in sorted(self.artifacts, key=lambda a: a.path)]}
+        if self.remote:
+            doc["remote"] = sorted(self.remote)
         target = self.root / MANIFEST
         target.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         return target
 
     @classmethod
     def load(cls, root: Path) -> ArtifactSet:
-        """Read ``root/manifest.json`` and check every listed file against its checksum."""
+        """Read ``root/manifest.json`` and check every listed file (but the remote ones)."""
         target = root / MANIFEST
         if not target.is_file():
             raise RuntimeSubmissionError(f"no {MANIFEST} in {root}",
@@ -90,8 +95,11 @@ class ArtifactSet:
         doc = json.loads(target.read_text(encoding="utf-8"))
         found = cls(root=root, version=doc["version"], python=doc["python"],
                     requirements=list(doc.get("requirements", [])),
-                    artifacts=[Artifact(**a) for a in doc["files"]])
+                    artifacts=[Artifact(**a) for a in doc["files"]],
+                    remote=list(doc.get("remote", [])))
         for item in found.artifacts:
+            if item.path in found.remote:
+                continue
             path = root / item.path
             if not path.is_file() or sha256_of(path) != item.sha256:
                 raise RuntimeSubmissionError(

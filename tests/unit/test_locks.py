@@ -88,9 +88,29 @@ def test_the_cluster_lock_is_the_runtime_part_of_the_dev_lock():
     assert {name: v for name, v in cluster.items() if dev.get(name) != v} == {}
 
 
+def test_the_lambda_lock_is_the_trigger_part_of_the_dev_lock():
+    """The trigger Lambda's zip installs what the suite ran: the closure of requirements/lambda.in
+    at the dev lock's versions (and hashes), within pyproject's ranges, and nothing of Spark."""
+    lam, dev = _pins("lambda-py311.txt"), _pins("dev-py311.txt")
+    roots = _requirements((REPO / "requirements" / "lambda.in").read_text().splitlines(), "3.11")
+    assert roots and _unsatisfied(roots, lam) == []
+    runtime = {canonicalize_name(r.name): r for r in
+               _requirements(_pyproject()["project"]["dependencies"], "3.11")}
+    assert all(canonicalize_name(r.name) in runtime for r in roots), "a root the library does not declare"
+    assert _unsatisfied([runtime[canonicalize_name(r.name)] for r in roots], lam) == []
+    assert {name: v for name, v in lam.items() if dev.get(name) != v} == {}
+    assert not {"pyspark", "py4j", "delta-spark", "pandas", "numpy", "pyarrow"} & lam.keys()
+    text = (LOCKS / "lambda-py311.txt").read_text()
+    for name in lam:  # every wheel hash of a pin is the dev lock's
+        block = re.search(rf"(?ms)^{re.escape(name)}==.*?(?=^\S|\Z)", text, re.IGNORECASE).group(0)
+        dev_block = re.search(rf"(?ms)^{re.escape(name)}==.*?(?=^\S|\Z)",
+                              (LOCKS / "dev-py311.txt").read_text(), re.IGNORECASE).group(0)
+        assert set(re.findall(r"sha256:\w+", block)) <= set(re.findall(r"sha256:\w+", dev_block)), name
+
+
 def test_the_constraints_hold_in_every_lock():
     constraints = _requirements((REPO / "requirements" / "constraints.txt").read_text().splitlines(), "3.11")
-    for lock in ("dev-py311.txt", "spark4-py313.txt", "cluster-py311.txt"):
+    for lock in ("dev-py311.txt", "spark4-py313.txt", "cluster-py311.txt", "lambda-py311.txt"):
         pins = _pins(lock)
         assert _unsatisfied([c for c in constraints if canonicalize_name(c.name) in pins], pins) == [], lock
 

@@ -1,8 +1,9 @@
 # ingest -> curate -> export as one Step Functions state machine per project. Input:
 # {"dataset": "flights"}. Each stage is a .sync task (Glue or EMR Serverless) with retries and
-# exponential backoff on transient errors; a failed stage is classified: a blocked quality gate
-# ends in its own terminal state (QualityGateBlocked), anything else in Failed, and both
-# publish to the failure topic first.
+# exponential backoff on transient errors; a failed stage is recorded (<Stage>Failure: which
+# stage, which error) and classified: a blocked quality gate ends in its own terminal state
+# (QualityGateBlocked), anything else in Failed, and both publish that record to the failure
+# topic first. tests/integration/infra/test_state_machine_runs.py executes this definition.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -14,14 +15,21 @@ locals {
   region    = data.aws_region.current.name
   stages    = ["ingest", "curate", "export"]
   next      = { ingest = "Curate", curate = "Export", export = "Succeeded" }
-  transient = var.runtime == "glue" ? [
-    "Glue.ConcurrentRunsExceededException", "Glue.ThrottlingException",
+  # Step Functions names an optimized integration's API error after the SDK exception it got.
+  # Glue (.sync): modeled StartJobRun errors keep their name (Glue.ConcurrentRunsExceededException),
+  # but throttling is not a modeled Glue error: it arrives as the SDK's base exception,
+  # Glue.AWSGlueException, with "Error Code: ThrottlingException" in the cause (as AWS reports
+  # it for startJobRun.sync), so that name must be retried; Glue.ThrottlingException never occurs.
+  # A job run that ends FAILED/TIMEOUT/ERROR is States.TaskFailed (cause: the JobRun JSON) and
+  # is never retried here. EMR Serverless: the error prefix of its optimized integration is not
+  # documented (public state machines use EMRServerless.; the AWS SDK integration's is
+  # EmrServerless.) and ErrorEquals is case-sensitive, so both spellings are listed.
+  transient = concat(var.runtime == "glue" ? [
+    "Glue.AWSGlueException", "Glue.ConcurrentRunsExceededException",
     "Glue.InternalServiceException", "Glue.OperationTimeoutException",
     "Glue.ResourceNumberLimitExceededException",
-    ] : [
-    "EmrServerless.ThrottlingException", "EmrServerless.InternalServerException",
-    "EmrServerless.ServiceQuotaExceededException",
-  ]
+    ] : flatten([for e in ["ThrottlingException", "InternalServerException", "ServiceQuotaExceededException"] :
+  ["EMRServerless.${e}", "EmrServerless.${e}"]]), var.extra_retry_errors)
   retry = [{
     ErrorEquals     = local.transient
     IntervalSeconds = var.retry.interval_seconds
@@ -30,7 +38,6 @@ locals {
     MaxDelaySeconds = var.retry.max_delay_seconds
     JitterStrategy  = "FULL"
   }]
-  catch = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "ClassifyFailure" }]
 
   # tasks are JSON strings so the glue and emr-serverless shapes fit one conditional
   glue_task = { for s in local.stages : s => jsonencode({
@@ -62,6 +69,32 @@ locals {
   }), "{}") }
   tasks = var.runtime == "glue" ? local.glue_task : local.emr_task
 
+  # What a failed stage publishes: which run, which stage, which error. An object as the SNS
+  # Message is sent as its JSON text (the documented connect-sns waitForTaskToken example).
+  failure = { for s in local.stages : s => {
+    state_machine = "${var.name}-pipeline"
+    "execution.$" = "$$.Execution.Id"
+    "dataset.$"   = "$.dataset"
+    stage         = s
+    "error.$"     = "$.error"
+  } }
+  notify = { for outcome, subject in {
+    QualityGateBlocked = "quality gate blocked"
+    Failed             = "run failed"
+    } : outcome => {
+    Type     = "Task"
+    Resource = "arn:${local.partition}:states:::sns:publish"
+    Parameters = {
+      TopicArn    = aws_sns_topic.failures.arn
+      Subject     = substr("lakehouse ${var.name}: ${subject}", 0, 99) # SNS: under 100 characters
+      "Message.$" = "$.failure"
+    }
+    # publishing twice is harmless; an execution that ends unannounced is not
+    Retry      = [{ ErrorEquals = ["States.ALL"], IntervalSeconds = 2, MaxAttempts = 3, BackoffRate = 2 }]
+    ResultPath = null
+    Next       = outcome
+  } }
+
   definition = {
     Comment = "lakehouse ${var.name}: ingest -> curate -> export for one dataset"
     StartAt = "Ingest"
@@ -69,47 +102,36 @@ locals {
       { for s in local.stages : title(s) => merge(jsondecode(local.tasks[s]), {
         ResultPath = "$.${s}"
         Retry      = local.retry
-        Catch      = local.catch
+        Catch      = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "${title(s)}Failure" }]
         Next       = local.next[s]
       }) },
+      { for s in local.stages : "${title(s)}Failure" => {
+        Type       = "Pass"
+        Parameters = local.failure[s]
+        ResultPath = "$.failure"
+        Next       = "ClassifyFailure"
+      } },
       {
         Succeeded = { Type = "Succeed" }
         ClassifyFailure = {
           Type = "Choice"
           Choices = [{
-            Variable      = "$.error.Cause"
-            StringMatches = var.quality_gate_pattern
-            Next          = "NotifyQualityGateBlocked"
+            # a cause-less error (possible for States.* errors) must not fail the Choice itself
+            And = [
+              { Variable = "$.error.Cause", IsPresent = true },
+              { Variable = "$.error.Cause", StringMatches = var.quality_gate_pattern },
+            ]
+            Next = "NotifyQualityGateBlocked"
           }]
           Default = "NotifyFailure"
         }
-        NotifyQualityGateBlocked = {
-          Type     = "Task"
-          Resource = "arn:${local.partition}:states:::sns:publish"
-          Parameters = {
-            TopicArn    = aws_sns_topic.failures.arn
-            Subject     = "lakehouse ${var.name}: quality gate blocked"
-            "Message.$" = "$"
-          }
-          ResultPath = null
-          Next       = "QualityGateBlocked"
-        }
+        NotifyQualityGateBlocked = local.notify["QualityGateBlocked"]
         QualityGateBlocked = {
           Type  = "Fail"
           Error = "QualityGateBlocked"
           Cause = "a quality gate blocked promotion; see the run's quality report"
         }
-        NotifyFailure = {
-          Type     = "Task"
-          Resource = "arn:${local.partition}:states:::sns:publish"
-          Parameters = {
-            TopicArn    = aws_sns_topic.failures.arn
-            Subject     = "lakehouse ${var.name}: run failed"
-            "Message.$" = "$"
-          }
-          ResultPath = null
-          Next       = "Failed"
-        }
+        NotifyFailure = local.notify["Failed"]
         Failed = {
           Type  = "Fail"
           Error = "StageFailed"

@@ -89,3 +89,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "extra_retry_errors" {
+  description = "More error names to retry as transient (added to the Glue or EMR Serverless list in main.tf), e.g. an error name your account reports that the list misses."
+  type        = list(string)
+  default     = []
+}

@@ -31,7 +31,7 @@ resource "aws_lambda_function" "trigger" {
   #checkov:skip=CKV_AWS_116:SQS invokes the function synchronously; failed messages go to the source queue's dead-letter queue (RedrivePolicy), not a function DLQ.
   #checkov:skip=CKV_AWS_117:The function calls only AWS APIs (SQS, S3, DynamoDB, Glue); no VPC resources to reach.
   #checkov:skip=CKV_AWS_115:Concurrency is bounded on the SQS event source mapping (scaling_config.maximum_concurrency); reserved concurrency would throttle SQS receives into the DLQ.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per organisation; the code is the content-addressed wheel checked by its sha256 in manifest.json.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per organisation; the code is the reproducible zip of `lakehouse package --lambda`, deployed by its sha256 (source_code_hash).
   function_name    = local.function_name
   description      = "lakehouse S3 arrivals -> runs"
   role             = aws_iam_role.trigger.arn

@@ -4,13 +4,13 @@ variable "name" {
 }
 
 variable "package_file" {
-  description = "Local zip of the function code: the library wheel (a pure-Python wheel is a valid Lambda zip) or a bundle with its dependencies. Use this or package_s3."
+  description = "Local zip of the function code: dist/trigger.zip from `lakehouse package --lambda` (locked dependencies, the library, conf/ resolved for the profile, the artifact set). Use this or package_s3."
   type        = string
   default     = null
 }
 
 variable "package_s3" {
-  description = "The function code in S3: {bucket, key} (e.g. the wheel `lakehouse submit` uploaded)."
+  description = "The function code in S3: {bucket, key} (the same zip, uploaded)."
   type = object({
     bucket = string
     key    = string
@@ -19,7 +19,7 @@ variable "package_s3" {
 }
 
 variable "layer_arns" {
-  description = "Layers with the library's Spark-free dependencies (pydantic, pyyaml, click) and conf/."
+  description = "Extra layers; the zip from `lakehouse package --lambda` already holds its dependencies and conf/."
   type        = list(string)
   default     = []
 }
@@ -37,7 +37,7 @@ variable "python_runtime" {
 }
 
 variable "environment" {
-  description = "Environment (LAKEHOUSE_ENV, LAKEHOUSE_CONF)."
+  description = "Environment: LAKEHOUSE_ENV (the profile), LAKEHOUSE_PROFILE_OVERLAY (JSON merged over it: the stack's values), optionally LAKEHOUSE_CONF."
   type        = map(string)
   default     = {}
 }

@@ -12,8 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -88,28 +88,16 @@ def _moto_sfn_gaps() -> None:
             lambda self: json.dumps({"stateMachineVersions": []}))
 
 
-def _lambda_zip(target: Path) -> Path:
-    """The function code as a Lambda zip: the library's Python files at the root."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted((REPO / "lakehouse").rglob("*.py")):
-            zf.write(path, path.relative_to(REPO).as_posix())
-    return target
+def _lambda_zip(out: Path, bucket: str) -> Path:
+    """The function code as users build it: ``lakehouse package --lambda --env dev`` (its conf
+    resolved with this stack's bucket), so the zip Terraform deploys is the product's."""
+    env = {**os.environ, "LAKEHOUSE_DEV_BUCKET": bucket}
+    done = subprocess.run([sys.executable, "-m", "lakehouse.cli.main", "package", "--project-dir",
+                           str(REPO), "--out", str(out), "--skip-deps-archive", "--lambda",
+                           "--env", "dev"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, f"lakehouse package --lambda:\n{done.stdout}\n{done.stderr[-4000:]}"
+    return out / "trigger.zip"
 
-
-def _artifact_set(root: Path):
-    """A stand-in for `lakehouse package` output: the Glue jobs need the rendered script
-    location and arguments (the Terraform refuses a script no upload puts there)."""
-    from lakehouse.runtimes.manifest import ArtifactSet
-
-    files = {"wheel": "lakehouse-0.1.0-py3-none-any.whl", "job": "jobs/run_pipeline.py",
-             "conf": "conf.zip", "glue-wheels": "glue/lakehouse-deps-py311-x86_64.gluewheels.zip",
-             "glue-wheels-spark4": "glue/lakehouse-deps-py313-x86_64.gluewheels.zip"}
-    artifacts = ArtifactSet(root=root, version="0.1.0", python="3.11")
-    for role, name in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(role)
-        artifacts.add(role, root / name)
-    return artifacts
 
 
 @pytest.fixture(scope="session")
@@ -131,8 +119,11 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop("LAKEHOUSE_DEV_BUCKET", None)
         else:
             os.environ["LAKEHOUSE_DEV_BUCKET"] = saved
-    tfvars = terraform_vars(project, region="us-east-1", artifacts=_artifact_set(base / "dist"),
-                            lambda_package_file=str(_lambda_zip(base / "trigger.zip")))
+    from lakehouse.runtimes.manifest import ArtifactSet
+
+    lambda_zip = _lambda_zip(base / "dist", bucket)  # the real `lakehouse package --lambda` set
+    tfvars = terraform_vars(project, region="us-east-1", artifacts=ArtifactSet.load(base / "dist"),
+                            lambda_package_file=str(lambda_zip))
     tfvars.update(MOTO_GUARDS, force_destroy=True)
 
     shutil.copytree(INFRA, base / "infra", symlinks=True,
@@ -149,7 +140,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     applied_seconds = time.monotonic() - started
     outputs = json.loads(tf("output", "-json"))["lakehouse"]["value"]
     yield {"tfvars": tfvars, "outputs": outputs, "project": project, "bucket": bucket,
-           "apply_seconds": applied_seconds, "terraform": tf}
+           "apply_seconds": applied_seconds, "terraform": tf, "package_dir": base / "dist"}
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +157,42 @@ def clients(moto_endpoint: str):
         return cache[service]
 
     return get
+
+
+EMR_ENTRY = {"entry_point": "s3://{bucket}/artifacts/0f1e/run_pipeline.py",
+             "entry_point_arguments": ["--env", "dev", "--runtime", "emr-serverless"],
+             "spark_submit_params": "--conf spark.archives=s3://{bucket}/artifacts/9a8b/"
+                                    "pyspark_venv.tar.gz#environment"}
+
+
+@pytest.fixture(scope="session")
+def emr_orchestration(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, clients):
+    """``modules/orchestration`` with ``runtime = "emr-serverless"`` applied alone to moto (the
+    dev stack cannot create an EMR Serverless application on moto; here the application is
+    made with boto3 and its id passed in). Yields the applied state and the inputs."""
+    need_terraform()
+    _moto_sfn_gaps()
+    base = tmp_path_factory.mktemp("orchestration-emr")
+    bucket = f"lakehouse-emr-{os.getpid()}"
+    app = clients("emr-serverless").create_application(
+        name="lakehouse-flights-emr", releaseLabel="emr-7.5.0", type="SPARK")
+    role = clients("iam").create_role(RoleName="lakehouse-flights-emr-job",
+                                      AssumeRolePolicyDocument=json.dumps({
+                                          "Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
+    inputs = {"name": "lakehouse-flights-emr", "runtime": "emr-serverless",
+              "emr_serverless": {"application_id": app["applicationId"],
+                                 "application_arn": app["arn"], "execution_role_arn": role,
+                                 **{k: (v.format(bucket=bucket) if isinstance(v, str) else v)
+                                    for k, v in EMR_ENTRY.items()}}}
+    endpoints = "\n".join(f'    {s:<14} = "{moto_endpoint}"' for s in SERVICES)
+    (base / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", '
+        'version = "5.100.0" }\n  }\n}\n'
+        + MOTO_PROVIDER.format(endpoints=endpoints)
+        + f'module "orchestration" {{\n  source = "{INFRA / "modules" / "orchestration"}"\n'
+        + "".join(f"  {k} = {json.dumps(v)}\n" for k, v in inputs.items() if k != "emr_serverless")
+        + f"  emr_serverless = jsondecode({json.dumps(json.dumps(inputs['emr_serverless']))})\n}}\n")
+    tf = Terraform(base, base)
+    tf("init", "-input=false", f"-plugin-dir={PLUGINS}")
+    tf("apply", "-auto-approve", "-input=false", timeout=300)
+    yield {"terraform": tf, "inputs": inputs, "state": json.loads(tf("show", "-json"))}

@@ -135,7 +135,8 @@ def test_state_machine_runs_stages_with_retries_and_gate_terminal(dev_stack, cli
         assert "States.ALL" not in retry["ErrorEquals"]      # a failed job is not blindly retried
         assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] == 4 and retry["IntervalSeconds"] == 60
         assert task["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
-                                  "Next": "ClassifyFailure"}]
+                                  "Next": f"{stage}Failure"}]
+        assert states[f"{stage}Failure"]["Next"] == "ClassifyFailure"
     assert states["ClassifyFailure"]["Choices"][0]["Next"] == "NotifyQualityGateBlocked"
     assert states["NotifyQualityGateBlocked"]["Parameters"]["TopicArn"] == out["failure_topic_arn"]
     assert states["QualityGateBlocked"] == {"Type": "Fail", "Error": "QualityGateBlocked",

@@ -109,3 +109,21 @@ def test_package_never_wipes_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(RuntimeSubmissionError, match="is not empty"):
         build_package(tmp_path, out)
     assert (out / "thesis.tex").read_text() == "years of work"
+
+
+def test_a_copy_may_leave_remote_files_out_but_not_others(tmp_path):
+    """The trigger Lambda's copy of a set omits the venv archive (listed as remote, in S3)."""
+    for name in ("lakehouse.whl", "deps/venv.tar.gz"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(name.encode())
+    full = ArtifactSet(root=tmp_path, version="1", python="3.11")
+    full.add("wheel", tmp_path / "lakehouse.whl")
+    full.add("deps", tmp_path / "deps/venv.tar.gz")
+    full.remote = ["deps/venv.tar.gz"]
+    full.write()
+    (tmp_path / "deps/venv.tar.gz").unlink()
+    loaded = ArtifactSet.load(tmp_path)
+    assert loaded.remote == ["deps/venv.tar.gz"] and loaded.one("deps").sha256 == full.one("deps").sha256
+    (tmp_path / "lakehouse.whl").unlink()
+    with pytest.raises(RuntimeSubmissionError, match=r"lakehouse\.whl is missing"):
+        ArtifactSet.load(tmp_path)
