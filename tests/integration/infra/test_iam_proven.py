@@ -52,7 +52,8 @@ JOB_ACTIONS = {
     "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 }
 TRIGGER_ACTIONS = {
-    "s3:GetObject", "s3:PutObject", "kms:GenerateDataKey", "dynamodb:PutItem",
+    # kms:Decrypt: the Lambda reads SSE-KMS objects of the artifact set it dispatches
+    "s3:GetObject", "s3:PutObject", "kms:GenerateDataKey", "kms:Decrypt", "dynamodb:PutItem",
     "dynamodb:UpdateItem", "glue:GetJob", "glue:CreateJob", "glue:StartJobRun", "iam:PassRole",
 }
 
