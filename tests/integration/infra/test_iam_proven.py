@@ -128,7 +128,16 @@ def job_run(dev_stack, logged, s3a_spark, moto_process_endpoint, tmp_path_factor
     _provision(logged, dev_stack)
     tmp = tmp_path_factory.mktemp("iam-job")
     conf = _conf(tmp, {"catalog": {"endpoint_url": logged.endpoint}})
+    from lakehouse.tables.locks import DynamoDbTableLock
+
+    unshortened = DynamoDbTableLock.__init__
+
+    def short_lease(self, *args, **kwargs):   # heartbeats (UpdateItem) within every commit
+        kwargs["lease_seconds"] = 3.0
+        unshortened(self, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as env:
+        env.setattr(DynamoDbTableLock, "__init__", short_lease)
         env.setenv("LAKEHOUSE_DEV_BUCKET", dev_stack["bucket"])
         env.setenv("AWS_ENDPOINT_URL", logged.endpoint)
         project = make_project(tmp / "project", conf, env="dev")
