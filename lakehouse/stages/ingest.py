@@ -74,6 +74,15 @@ def _run(ctx: StageContext, dataset: DatasetConfig, result: StageResult) -> Stag
         _settle(ctx, dataset, bookmark, "; ".join(sorted(str(e).split("\n")[0]
                                                          for e in refused.values())), result)
         return _run(ctx, dataset, result)
+    _take(ctx, dataset, bookmark, batch, key, found, refused, empty, result)
+    return result
+
+
+def _take(ctx: StageContext, dataset: DatasetConfig, bookmark: Bookmark,
+          batch: list[LandingFile], key: str | None, found: Scan,
+          refused: dict[str, LakehouseError], empty: dict[str, str], result: StageResult) -> None:
+    """Record the refused files, commit the rest under ``key`` (pending first), record them
+    as ingested and fill ``result``; raise when every readable file was refused."""
     accepted = [f for f in batch if f.rel_path not in refused]
     _record_refused(bookmark, dataset, batch, refused, ctx.run_id)
     result.refused = {rel: str(exc) for rel, exc in sorted(refused.items())}
@@ -112,7 +121,6 @@ def _run(ctx: StageContext, dataset: DatasetConfig, result: StageResult) -> Stag
             f"{result.rows_quarantined} malformed record(s) quarantined at {INGEST_GATE} "
             f"(quarantine/{dataset.name}/{INGEST_GATE})")
     result.status = "succeeded"
-    return result
 
 
 def _commit(ctx: StageContext, dataset: DatasetConfig, found: Scan, files: list[LandingFile],
@@ -165,6 +173,9 @@ def _new_batch(dataset: DatasetConfig, bookmark: Bookmark, listed: list[LandingF
     """New files (hashed when local), without the refused ones still unchanged."""
     batch, waiting = [], []
     source = source_id(dataset)
+    here = {f.rel_path for f in listed}
+    for gone in [rel for rel in bookmark.refused if rel not in here]:   # removed from landing
+        del bookmark.refused[gone]
     for item in new_files(listed, bookmark.ingested):
         seen = bookmark.refused.get(item.rel_path)
         if seen is not None and seen.get("source") == source:
@@ -172,7 +183,10 @@ def _new_batch(dataset: DatasetConfig, bookmark: Bookmark, listed: list[LandingF
             if not differences:
                 waiting.append(f"{item.rel_path} ({seen.get('reason', '').split(chr(10))[0]})")
                 continue
-        batch.append(item.hashed())
+        try:
+            batch.append(item.hashed())
+        except FileNotFoundError:  # deleted since it was listed: not there to ingest
+            continue
     if waiting:
         result.warnings.append(
             f"{len(waiting)} file(s) refused earlier wait in landing until they or the source "
