@@ -59,6 +59,8 @@ def scan(ctx: StageContext, dataset: DatasetConfig, batch: list[LandingFile]) ->
             df, counted = _read_and_count(ctx, dataset, accepted, out.headers)
         except Exception as exc:  # a Spark read error: refuse the file it comes from
             rel, error = _blame(ctx, dataset, exc, accepted, out.headers)
+            if rel is None and error is exc:
+                raise
             if rel is None:
                 raise error from exc
             out.refused[rel] = error
