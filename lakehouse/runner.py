@@ -178,10 +178,9 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
             result = func(ctx, item)
             fault_point("end", name)
     except Exception as exc:
-        status = "blocked" if isinstance(exc, QualityGateError) else "failed"
-        failed = StageResult(name, func.__name__, status=status, message=str(exc).split("\n")[0],
-                             duration_s=round(time.monotonic() - start, 2),
-                             details=dict(profile or {}))
+        failed = StageResult.from_error(name, func.__name__, exc,
+                                        duration_s=round(time.monotonic() - start, 2),
+                                        details=profile)
         summary.add(failed)
         watch.stage_finished(summary, failed)
         raise

@@ -67,8 +67,10 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
     <lake>/_runs/reports/ and OpenLineage events to <lake>/_runs/lineage/ (see lake.yaml).
 
     Each dataset is isolated: a blocked gate or a failed stage stops only that dataset (and
-    the exports reading it); the summary lists every outcome. Exit code 0 when all ran,
-    3 when only quality gates blocked, 1 when some stage failed.
+    the exports reading it); the summary lists every outcome, a failed stage's whole error
+    and a blocked gate's failing checks. A landing file that cannot be read is refused (left
+    in landing) and the rest of its dataset ingested. Exit code 0 when all ran, 3 when only
+    quality gates blocked, 1 when some stage failed or a file was refused.
 
     \b
     Examples:
@@ -94,7 +96,11 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
         from lakehouse.errors import RunFailed
 
         lines = [f"{s.dataset} {s.stage} {s.status}: {s.message}" for s in summary.failed_stages]
-        raise RunFailed(f"run {summary.run_id} ended {summary.status}:\n  " + "\n  ".join(lines),
+        lines += [f"{name} ingest refused {rel}" for name, refused in summary.refused_files.items()
+                  if name not in {s.dataset for s in summary.failed_stages} for rel in refused]
+        where = "stages[].error and .refused in the JSON" if as_json else "the summary above"
+        raise RunFailed(f"run {summary.run_id} ended {summary.status}:\n  " + "\n  ".join(lines)
+                        + f"\n  ({where} has each failing check, its numbers and hint)",
                         exit_code=summary.exit_code)
 
 

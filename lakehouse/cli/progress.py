@@ -23,6 +23,8 @@ def describe(result: StageResult) -> str:
         if result.rows_deduplicated:
             rows += f", {result.rows_deduplicated:,} deduplicated"
         parts.append(rows)
+        if result.refused:
+            parts.append(f"{len(result.refused)} file(s) REFUSED: {', '.join(sorted(result.refused))}")
     elif result.message:
         parts.append(result.message)
     return ", ".join(parts) + f" ({result.duration_s:.1f}s)"

@@ -3,7 +3,8 @@
 One JSON document per dataset under ``<runs>/bookmarks/<dataset>.json``. Ingest records the
 landing files it committed and a *pending* batch written before the commit: if a run dies
 between commit and bookmark update, the next run re-plays the same batch with the same
-idempotency key, which the table layer turns into a no-op (Delta app transaction).
+idempotency key, which the table layer turns into a no-op (Delta app transaction). Files
+ingest refused are recorded with the reason; they are read again once they change.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Bookmark:
     dataset: str
     ingested: dict[str, dict] = field(default_factory=dict)   # rel path -> file facts + run id
     pending: PendingBatch | None = None
+    refused: dict[str, dict] = field(default_factory=dict)    # rel path -> facts + reason
     curated_raw_version: int | None = None                   # last raw version curated
 
     def to_json(self) -> str:
@@ -34,6 +36,7 @@ class Bookmark:
             "dataset": self.dataset,
             "ingested": self.ingested,
             "pending": None if self.pending is None else vars(self.pending),
+            "refused": self.refused,
             "curated_raw_version": self.curated_raw_version,
         }
         return json.dumps(data, indent=1, sort_keys=True)
@@ -46,6 +49,7 @@ class Bookmark:
             dataset=data["dataset"],
             ingested=data.get("ingested", {}),
             pending=PendingBatch(**pending) if pending else None,
+            refused=data.get("refused", {}),
             curated_raw_version=data.get("curated_raw_version"),
         )
 

@@ -1,4 +1,9 @@
-"""Run summary: per dataset and stage, rows read / written / quarantined / deduplicated."""
+"""Run summary: per dataset and stage, rows read / written / quarantined / deduplicated.
+
+A failed or blocked stage keeps its whole error (every line, the hint) and, for a blocked
+quality gate, each rule's result; a stage that refused landing files lists them with the
+reason. The terminal rendering shows all of it, so a run says why it did not succeed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from lakehouse.errors import LakehouseError, QualityGateError
 from lakehouse.terminal import render_table
 
 Status = Literal["succeeded", "skipped", "failed", "blocked", "running"]
@@ -39,10 +45,37 @@ class StageResult:
     message: str = ""
     details: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    error: str = ""                      # a failed/blocked stage: the whole error, hint included
+    refused: dict[str, str] = field(default_factory=dict)   # ingest: landing file -> why
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.rows_written + self.rows_quarantined + self.rows_deduplicated
+
+    @classmethod
+    def from_error(cls, dataset: str, stage: str, exc: BaseException, *,
+                   duration_s: float = 0.0, details: dict | None = None) -> StageResult:
+        """The result of a stage that raised ``exc``: ``blocked`` for a quality gate, else
+        ``failed``; ``message`` is the error's first line, ``error`` all of it (a
+        :class:`LakehouseError`'s message and hint, without its location). A gate's
+        rule results (``exc.results``) go to ``details["gates"]``, the files an ingest
+        refused (``exc.refused``) to ``refused``."""
+        blocked = isinstance(exc, QualityGateError)
+        text = str(exc)
+        if isinstance(exc, LakehouseError):  # the dataset and stage are the result's own
+            text = exc.message + (f"\n  hint: {exc.hint}" if exc.hint else "")
+        out = cls(dataset, stage, status="blocked" if blocked else "failed",
+                  message=text.split("\n")[0], error=text, duration_s=duration_s,
+                  details=dict(details or {}), refused=dict(getattr(exc, "refused", {}) or {}))
+        results = getattr(exc, "results", None)
+        if blocked and results:
+            rules = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in results]
+            where = exc.context if isinstance(exc, QualityGateError) else {}
+            out.details["gates"] = [{
+                "dataset": where.get("dataset", dataset), "gate": where.get("gate", stage),
+                "blocked": True, "rows_in": max((int(r.get("total") or 0) for r in rules), default=0),
+                "rows_quarantined": 0, "results": rules}]
+        return out
 
 
 @dataclass
@@ -65,6 +98,14 @@ class RunSummary:
         return result
 
     def finish(self, status: Status, error: str | None = None) -> None:
+        """Record the end. A run that refused landing files did not succeed, though the rest
+        of its data went through: it ends ``failed`` (exit code 1), the files named."""
+        refusals = [f"ingest {s.dataset} refused {rel}: {why}"
+                    for s in self.stages if s.status == "succeeded"
+                    for rel, why in sorted(s.refused.items())]
+        if refusals:
+            status = "failed" if status in ("succeeded", "blocked") else status
+            error = "\n".join([*([error] if error else []), *refusals])
         self.status = status
         self.error = error
         self.finished_at = datetime.now(UTC).isoformat()
@@ -82,6 +123,11 @@ class RunSummary:
     def failed_stages(self) -> list[StageResult]:
         return [s for s in self.stages if s.status in ("failed", "blocked")]
 
+    @property
+    def refused_files(self) -> dict[str, dict[str, str]]:
+        """Per dataset, the landing files its ingest refused (relative path -> why)."""
+        return {s.dataset: dict(s.refused) for s in self.stages if s.refused}
+
     def to_dict(self) -> dict:
         data = asdict(self)
         for stage, raw in zip(self.stages, data["stages"], strict=True):
@@ -93,7 +139,9 @@ class RunSummary:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def render(self) -> str:
-        """A fixed-width table for the terminal."""
+        """A fixed-width table for the terminal, then what went wrong, in full: each failed
+        stage's whole error (a blocked gate's failing checks with their numbers and hint),
+        each refused file with the reason, messages and warnings."""
         head = ("dataset", "stage", "status", "read", "written", "quarant.", "dedup", "versions",
                 "delta", "secs")
         rows = []
@@ -103,12 +151,27 @@ class RunSummary:
                          f"{s.rows_quarantined:,}", f"{s.rows_deduplicated:,}", versions or "-",
                          s.writer or "-", f"{s.duration_s:.1f}"))
         lines = render_table(head, rows, right={3, 4, 5, 6, 9}).split("\n")
-        notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]
+        notes = []
+        for s in self.stages:
+            if s.error:
+                notes.append(_indent(f"{s.dataset}/{s.stage} {s.status}: {s.error}"))
+            elif s.message:
+                notes.append(f"  {s.dataset}/{s.stage}: {s.message}")
+            if s.refused and s.status == "succeeded":
+                notes += [_indent(f"{s.dataset}/{s.stage} refused {why}") for why in
+                          (s.refused[rel] for rel in sorted(s.refused))]
         notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
         footer = f"run {self.run_id}: {self.status}"
-        if self.failed_stages:
-            footer += " (" + ", ".join(f"{s.dataset} {s.stage} {s.status}"
-                                       for s in self.failed_stages) + ")"
+        problems = [f"{s.dataset} {s.stage} {s.status}" for s in self.failed_stages]
+        problems += [f"{s.dataset} ingest refused {len(s.refused)} file(s)" for s in self.stages
+                     if s.refused and s.status == "succeeded"]
+        if problems:
+            footer += " (" + ", ".join(problems) + ")"
         if not self.balanced:
             footer += "  (row accounting does NOT balance - see stage details)"
         return "\n".join([*lines, *notes, footer])
+
+
+def _indent(text: str) -> str:
+    """``text`` as a note: two spaces before its first line, four before the others."""
+    return "  " + text.replace("\n", "\n    ")

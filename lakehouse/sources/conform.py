@@ -138,7 +138,7 @@ def _cast_checks(dataset: DatasetConfig, spec: ColumnSpec, missing: Column,
     """(rule name, "the row fails it") of a cast column: a present value that does not cast;
     a missing value where one is required. Never null (``missing`` never is)."""
     checks = [(f"type_castable:{spec.name}", ~missing & value.isNull())]
-    if _required(dataset, spec):
+    if required(dataset, spec):
         checks.append((f"not_null:{spec.name}", missing))
     return checks
 
@@ -178,10 +178,10 @@ def _concat_errors(parts: list[Column]) -> Column:
 def conform_rule_names(dataset: DatasetConfig) -> list[str]:
     """Every built-in rule name :func:`conform` can report for ``dataset``."""
     names = [f"type_castable:{c.name}" for c in dataset.columns if not c.expr]
-    return names + [f"not_null:{c.name}" for c in dataset.columns if _required(dataset, c)]
+    return names + [f"not_null:{c.name}" for c in dataset.columns if required(dataset, c)]
 
 
-def _required(dataset: DatasetConfig, spec: ColumnSpec) -> bool:
+def required(dataset: DatasetConfig, spec: ColumnSpec) -> bool:
     """A value must be present: declared ``nullable: false``, or part of the primary key (a row
     without its key cannot be merged, so it is quarantined rather than failing the merge)."""
     return not spec.nullable or spec.name in dataset.primary_key

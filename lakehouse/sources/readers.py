@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lakehouse.config.models import DatasetConfig
@@ -53,6 +54,8 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
         df = df.toDF(*[c if c == CORRUPT_COLUMN else next(safe) for c in df.columns])
         if CORRUPT_COLUMN not in df.columns:
             df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
+        elif not names:  # no record parsed: Spark would refuse to scan the corrupt column alone
+            df = _invalid_json_as_text(spark, dataset, batch)
     else:
         reader = spark.read.options(**_str_options(dataset.source.options))
         df = reader.parquet(*[file_path(f.uri) for f in batch])
@@ -69,6 +72,22 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
     )
 
 
+def _invalid_json_as_text(spark: SparkSession, dataset: DatasetConfig,
+                          batch: list[LandingFile]) -> DataFrame:
+    """Every record of ``batch`` as raw text in the corrupt-record column (no source column).
+
+    When no record of a JSON batch parses, Spark infers a schema of the corrupt-record column
+    alone and refuses any scan of it; the lines (or, with ``multiLine``, whole files) are read
+    as text instead, so each one is quarantined as malformed. Blank lines are skipped, as the
+    JSON reader skips them.
+    """
+    from pyspark.sql import functions as F
+
+    whole = str(dataset.source.options.get("multiLine", "")).lower() == "true"
+    text = spark.read.text([file_path(f.uri) for f in batch], wholetext=whole)
+    return text.where(F.trim("value") != "").select(F.col("value").alias(CORRUPT_COLUMN))
+
+
 def _source_columns(df: DataFrame) -> list[str]:
     """The columns read from the files: not the metadata, not the corrupt-record column."""
     return [c for c in df.columns if c not in METADATA_COLUMNS and c != CORRUPT_COLUMN]
@@ -81,8 +100,8 @@ def every_column(df: DataFrame) -> Column | None:
     Two scans of the same files find the same records only if both read every column: a
     JSON field of the wrong type, or a Parquet column that does not convert, only fails (or
     marks the record corrupt) where a query reads it; and Spark refuses a file scan that
-    reads only the corrupt-record column. None when the read found no other column (every
-    JSON record invalid): Spark then refuses the scan and the error names the file."""
+    reads only the corrupt-record column. None when the read found no other column (no JSON
+    record parsed: the records are then read as text, see ``_invalid_json_as_text``)."""
     from pyspark.sql import functions as F
 
     kinds = dict(df.dtypes)
@@ -132,15 +151,16 @@ def csv_options(dataset: DatasetConfig) -> dict[str, str]:
 def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile],
               headers: dict[str, list[str]]) -> DataFrame:
     """All columns as strings (raw keeps data as received). Files are grouped by header so a
-    producer changing its columns is caught by the schema check rather than misaligned."""
+    producer changing its columns is caught by the schema check rather than misaligned.
+    A header already in ``headers`` (read by the intake checks) is not read again."""
     from pyspark.sql.types import StringType, StructField, StructType
 
     options = csv_options(dataset)
     by_header: dict[tuple[str, ...], list[str]] = {}
     for item in batch:
-        header = tuple(_csv_header(item, options.get("sep", options.get("delimiter", ",")),
-                                   encoding_of(dataset)))
-        headers[item.rel_path] = list(header)
+        if item.rel_path not in headers:
+            headers[item.rel_path] = csv_header(dataset, item)
+        header = tuple(headers[item.rel_path])
         by_header.setdefault(header, []).append(file_path(item.uri))
     frames = []
     for header, uris in by_header.items():
@@ -151,6 +171,14 @@ def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFi
     for other in frames[1:]:
         df = df.unionByName(other, allowMissingColumns=True)
     return df
+
+
+def csv_header(dataset: DatasetConfig, item: LandingFile) -> list[str]:
+    """The column names of a CSV file's first line (a UTF-16/32 file read as UTF-8, or a
+    file without a header line, is refused with a :class:`SourceError` naming it)."""
+    options = csv_options(dataset)
+    return _csv_header(item, options.get("sep", options.get("delimiter", ",")),
+                       encoding_of(dataset))
 
 
 def _csv_header(item: LandingFile, sep: str, encoding: str) -> list[str]:
@@ -178,10 +206,33 @@ def _head(uri: str, size: int = 1 << 16) -> bytes:
 
 def landing_bytes(item: LandingFile) -> bytes:
     """The whole file (gzip decompressed)."""
-    import gzip
+    return b"".join(landing_chunks(item))
 
-    raw = files.read_bytes(item.uri)
-    return gzip.decompress(raw) if item.rel_path.endswith(".gz") else raw
+
+def landing_chunks(item: LandingFile, size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes (gzip decompressed), streamed in pieces of at most ``size`` bytes."""
+    chunks = files.iter_chunks(item.uri, size)
+    if not item.rel_path.endswith(".gz"):
+        yield from chunks
+        return
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    for chunk in chunks:
+        data = chunk
+        while data:
+            yield decoder.decompress(data, size)
+            data = decoder.unconsumed_tail
+            if decoder.eof and not data and decoder.unused_data:   # the next gzip member
+                data, decoder = decoder.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+
+def landing_lines(item: LandingFile) -> Iterator[bytes]:
+    """The file's lines as bytes (gzip decompressed, without the ``\\n``), streamed."""
+    rest = b""
+    for chunk in landing_chunks(item):
+        *lines, rest = (rest + chunk).split(b"\n")
+        yield from lines
+    if rest:
+        yield rest
 
 
 def landing_text(item: LandingFile, encoding: str = "utf-8") -> str:

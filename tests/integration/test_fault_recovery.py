@@ -24,6 +24,7 @@ import pytest
 
 from lakehouse.faults import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
 from lakehouse.runner import run_pipeline
+from lakehouse.runs.bookmarks import BookmarkStore
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.faults import fault_project, lake_state, write_landing
 
@@ -176,6 +177,9 @@ def test_crash_then_rerun_equals_a_clean_run(backend, point, clean, monkeypatch)
 @pytest.mark.parametrize(("backend", "point"),
                          [pytest.param(b, p, id=f"{b}-{p}") for b, p in KILLED])
 def test_sigkilled_cli_run_then_rerun_equals_a_clean_run(backend, point, clean) -> None:
+    """A SIGKILLed ``lakehouse run``, then a re-run. When it died in ingest, the producer
+    first delivers the same files again (same bytes, later times: what ``lakehouse sample``
+    does when ``make demo`` runs again): the batch it left pending is resumed (issue 31)."""
     base = clean(backend)
     stage = point.split(".", 1)[0]
     earlier = base.restore(stage)
@@ -185,4 +189,54 @@ def test_sigkilled_cli_run_then_rerun_equals_a_clean_run(backend, point, clean) 
         [sys.executable, "-m", "lakehouse.cli.main", "run", "--conf", str(base.project.conf_dir),
          "--stage", stage], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    if stage == "ingest":
+        assert BookmarkStore(base.project.runs_uri).load("flights").pending is not None
+        _redeliver_same_files(base.project)
     _check_recovered(base, stage, earlier)
+
+
+def _redeliver_same_files(project) -> None:
+    """Every landing file written again with the same bytes and a later modification time."""
+    for path in (local_path(project.zone_uri("landing")) / "flights").glob("*.csv"):
+        later = path.stat().st_mtime + 60
+        path.write_bytes(path.read_bytes())
+        os.utime(path, (later, later))
+
+
+@pytest.mark.parametrize("point", ["ingest.table.before_data_files@/raw/",
+                                   "ingest.table.after_commit@/raw/"])
+def test_a_file_changed_after_a_crash_is_read_as_it_is_now(point, clean, monkeypatch) -> None:
+    """The run dies with its batch pending, then a file of that batch changes. The re-run
+    says what changed and never loses or repeats a row: a batch the dead run committed is
+    recorded as ingested and the changed file ingested again as a new version; one it did
+    not commit is read as the files are now."""
+    base = clean("portable")
+    base.restore("ingest")
+    monkeypatch.setenv(FAULT_ENV, point)
+    monkeypatch.setenv(MODE_ENV, "raise")
+    reset_hits()
+    with pytest.raises(SimulatedCrash):
+        run_pipeline(base.project, stage="ingest", spark=base.spark, workers=1)
+    monkeypatch.delenv(FAULT_ENV)
+    late = local_path(base.project.zone_uri("landing")) / "flights" / "flights_2013_01_late.csv"
+    before = late.stat().st_size
+    lines = late.read_text().splitlines(keepends=True)
+    late.write_text("".join([*lines, lines[1]]))   # the producer appends one more record
+    rerun = run_pipeline(base.project, stage="ingest", spark=base.spark, workers=1)
+    assert rerun.status == "succeeded", rerun.render()
+    stage = rerun.stages[0]
+    size = f"flights/flights_2013_01_late.csv (size {before} -> {late.stat().st_size}, modified "
+    committed = point.endswith("after_commit@/raw/")
+    said = ("a stopped run had committed its batch of 2 file(s), now recorded as ingested; "
+            "changed since: " if committed else
+            "a stopped run's batch was not committed; changed since: ") + size
+    assert any(w.startswith(said) for w in stage.warnings), stage.warnings
+    clean_raw = base.after["ingest"]["raw"]
+    raw = lake_state(base.project)["raw"]
+    late_rows = [r for r in clean_raw if r["_source_file"].endswith("_late.csv")]
+    # committed: the old version's rows once, the new version's (old + 1) again; else + 1
+    assert len(raw) == len(clean_raw) + (len(late_rows) + 1 if committed else 1)
+    ingested = BookmarkStore(base.project.runs_uri).load("flights").ingested
+    assert ingested["flights/flights_2013_01_late.csv"]["size"] == late.stat().st_size
+    assert stage.balanced and stage.rows_read == (len(late_rows) + 2 if committed
+                                                  else len(clean_raw) + 2)

@@ -135,17 +135,26 @@ def test_empty_and_header_only_files_are_recorded(tmp_path: Path, spark, policy:
     summary = run_pipeline(project, spark=spark, raise_errors=False)
     ingest = _stage(summary, "penguins", "ingest")
     marks = local_path(project.runs_uri) / "bookmarks" / "penguins.json"
-    if policy == "fail":
-        assert (summary.status, summary.exit_code, ingest.status) == ("failed", 1, "failed")
-        assert "empty.csv (0 bytes)" in ingest.message
-        assert not marks.exists()                          # nothing recorded as ingested
-        assert _stage(summary, "penguins", "curate").status == "skipped"
-        (local_path(project.zone_uri("landing")) / "penguins/empty.csv").unlink()
-        again = run_pipeline(project, spark=spark, raise_errors=False)   # header-only: after read
-        assert "penguins/header.csv (header only)" in _stage(again, "penguins", "ingest").message
+    if policy == "fail":   # each empty file is refused; the good one goes through
+        assert (summary.status, summary.exit_code, ingest.status) == ("failed", 1, "succeeded")
+        assert sorted(ingest.refused) == ["penguins/empty.csv", "penguins/header.csv"]
+        assert ingest.refused["penguins/empty.csv"].startswith(
+            "penguins/empty.csv: empty file (0 bytes); nothing of this file was ingested")
+        assert ingest.refused["penguins/header.csv"].startswith(
+            "penguins/header.csv: empty file (header only)")
+        assert (ingest.rows_read, ingest.rows_written) == (1, 1)
+        assert _stage(summary, "penguins", "curate").status == "succeeded"
         bookmark = json.loads(marks.read_text())
-        assert bookmark["ingested"] == {} and bookmark["pending"] is None
-        assert not (local_path(project.table_uri("raw", "penguins")) / "_delta_log").exists()
+        assert list(bookmark["ingested"]) == ["penguins/a.csv"]
+        assert sorted(bookmark["refused"]) == ["penguins/empty.csv", "penguins/header.csv"]
+        _land(project, "penguins/empty.csv", "id,Species Name,Culmen Length (mm),Note\n"
+                                             "2,Gentoo,40.0,ok\n")   # replaced: read again
+        again = run_pipeline(project, spark=spark, raise_errors=False)
+        retried = _stage(again, "penguins", "ingest")
+        assert (retried.inputs, retried.rows_written) == (["penguins/empty.csv"], 1)
+        assert any("penguins/header.csv (penguins/header.csv: empty file (header only)" in w
+                   for w in retried.warnings), retried.warnings
+        assert again.status == "succeeded", again.render()
         return
     bookmark = json.loads(marks.read_text())
     assert summary.status == "succeeded", summary.render()
@@ -250,14 +259,15 @@ def test_a_file_changed_between_the_count_and_the_append_is_reported(tmp_path: P
 
     project = _project(tmp_path, {"penguins": PENGUINS})
     path = _land(project, "penguins/a.csv", "id,Species Name,Culmen Length (mm),Note\n1,A,1.0,x\n")
-    real = ingest_checks.check_unchanged
+    real = ingest_checks.changed_files
 
     def then_appended(*args, **kwargs):
-        real(*args, **kwargs)
+        changed = real(*args, **kwargs)
         with open(path, "a") as handle:
             handle.write("2,B,2.0,y\n")
+        return changed
 
-    monkeypatch.setattr(ingest_checks, "check_unchanged", then_appended)
+    monkeypatch.setattr(ingest_checks, "changed_files", then_appended)
     summary = run_pipeline(project, stage="ingest", spark=spark)
     ingest = _stage(summary, "penguins", "ingest")
     assert (ingest.rows_read, ingest.rows_written) == (1, 2)

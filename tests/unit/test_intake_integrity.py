@@ -51,15 +51,22 @@ def test_encoding_head_and_first_bad_line() -> None:
     assert "NUL bytes" in _fails(integrity.check_head, "u.csv", "id".encode("utf-16-le"), None)
     integrity.check_head("u.csv", codecs.BOM_UTF16_LE + b"a", "UTF-16")   # declared: fine
     integrity.check_head("u.csv", codecs.BOM_UTF8 + b"id", None)           # UTF-8 BOM: fine
-    assert integrity.first_bad_line("a\nb\ncaf\xe9\n".encode("latin-1")) == (3, 0xE9)
-    assert integrity.first_bad_line(b"ok\n") is None
+    assert integrity.first_bad_line("a\nb\ncaf\xe9\n".encode("latin-1").split(b"\n")) == (3, 0xE9)
+    assert integrity.first_bad_line([b"ok", b""]) is None
 
 
-def test_changed_and_deleted_files() -> None:
-    listed = [LandingFile("u", "d/a.csv", 10, 1.0), LandingFile("u", "d/b.csv", 5, 1.0)]
-    integrity.check_unchanged(listed, {f.rel_path: f for f in listed})
-    text = _fails(integrity.check_unchanged, listed, {"d/a.csv": LandingFile("u", "d/a.csv", 12, 2.0)})
-    assert "d/a.csv (size 10 -> 12), d/b.csv (deleted) changed while being read" in text
+def test_changed_file_refusal_names_what_changed() -> None:
+    error = integrity.changed_while_read("d/a.csv", ["size 10 -> 12", "modified a -> b"])
+    assert str(error).startswith("d/a.csv (size 10 -> 12, modified a -> b) changed while being "
+                                 "read; nothing of this file was ingested")
+    assert "read again once it changes" in str(error)
+
+
+def test_json_and_parquet_column_wording() -> None:
+    text = _fails(integrity.check_columns, "j.jsonl", ["id", "amt"], ["id", "amount"],
+                  what="no record has a value for required", listing="keys with values")
+    assert text.startswith("j.jsonl: no record has a value for required declared column(s) "
+                           "'amount' (found 'amt': renamed?) (keys with values: 'id', 'amt')")
 
 
 def test_read_failure_names_the_file_and_strips_spark_noise() -> None:
@@ -70,7 +77,7 @@ def test_read_failure_names_the_file_and_strips_spark_noise() -> None:
                        "\tat org.apache.Foo")
     assert str(integrity.read_failure(exc, batch)).startswith(
         "p/b.parquet: Spark could not read it (Parquet column cannot be converted in file "
-        "p/b.parquet. Column: [x]); nothing was ingested")
+        "p/b.parquet. Column: [x]); nothing of this file was ingested")
     dup = RuntimeError("[COLUMN_ALREADY_EXISTS] The column `name` already exists.")
     assert "one of 2 file(s): JSON keys differ only in case (`name`)" in str(
         integrity.read_failure(dup, batch))

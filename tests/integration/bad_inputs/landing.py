@@ -64,6 +64,11 @@ def nested(depth: int, key: int) -> str:
 GOOD_PARQUET = _parquet({"id": [1, 2], "name": ["a", "b"], "amount": [1.5, 2.5]})
 GOOD_GZIP = gzip.compress(f"{HEADER}\n1,a,1.0\n2,b,2.0\n".encode())
 JSON_SCHEMA = [{"name": "id", "type": "int", "nullable": False}, {"name": "a", "type": "string"}]
+# json_cols: a required column (amount), an optional one (note)
+JSON_COLS_SCHEMA = [{"name": "id", "type": "int", "nullable": False},
+                    {"name": "amount", "type": "double", "nullable": False},
+                    {"name": "note", "type": "string"}]
+ALL_INVALID_JSON = b'{"id": 1,\nnot json\n\n{"id": }\n'      # 3 records, none valid
 
 
 def datasets() -> dict[str, dict]:
@@ -81,6 +86,9 @@ def datasets() -> dict[str, dict]:
         dataset("json_dupes", fmt="json", pattern="*.jsonl"),
         dataset("drift_missing"), dataset("drift_renamed"),
         dataset("changing"), dataset("hostile"),
+        dataset("json_invalid", fmt="json", pattern="*.jsonl", schema=JSON_SCHEMA),
+        dataset("json_cols", fmt="json", pattern="*.jsonl", schema=JSON_COLS_SCHEMA),
+        dataset("pq_missing", fmt="parquet", pattern="*.parquet"),
     ]
     return {d["name"]: d for d in out}
 
@@ -129,6 +137,14 @@ def files() -> dict[str, bytes]:
         "drift_renamed/a.csv": f"{HEADER}\n1,a,1.0\n".encode(),
         "drift_renamed/b.csv": b"id,name,amt\n2,b,2.0\n",
         "changing/a.csv": f"{HEADER}\n1,a,1.0\n".encode(),
+        "json_invalid/all_bad.jsonl": ALL_INVALID_JSON,
+        # id 2 lacks the required amount (quarantined at curate); renamed.jsonl names it amt
+        # in every record (refused); no_note.jsonl never has the optional note (a warning)
+        "json_cols/good.jsonl": b'{"id": 1, "amount": 1.5, "note": "x"}\n{"id": 2, "note": "y"}\n',
+        "json_cols/renamed.jsonl": b'{"id": 3, "amt": 2.5, "note": "z"}\n',
+        "json_cols/no_note.jsonl": b'{"id": 4, "amount": 4.5}\n',
+        "pq_missing/good.parquet": GOOD_PARQUET,
+        "pq_missing/no_amount.parquet": _parquet({"id": [5], "name": ["e"]}),
     }
     for i, name in enumerate(HOSTILE_NAMES):
         out[f"hostile/{name}"] = f'{HEADER}\n{i},"{name}",1.0\n'.encode()

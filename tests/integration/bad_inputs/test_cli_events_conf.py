@@ -35,10 +35,12 @@ def _cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 def test_cli_names_the_corrupt_file_and_still_ingests_the_good_dataset(
         tmp_path: Path, spark, monkeypatch, capsys) -> None:
     """`lakehouse run` in this process (sharing the session's Spark; the conf cases below run
-    the CLI in a subprocess): one message naming the file, no traceback, exit code 1."""
+    the CLI in a subprocess): the corrupt file is refused and named with its reason, no
+    traceback, exit code 1; the good file beside it and the good dataset are ingested."""
     import gzip
 
     from lakehouse.cli.main import main
+    from lakehouse.runs.bookmarks import BookmarkStore
     from lakehouse.storage.uri import local_path
     from lakehouse.testing.delta import read_delta
 
@@ -46,10 +48,10 @@ def test_cli_names_the_corrupt_file_and_still_ingests_the_good_dataset(
     conf = write_project(
         tmp_path, lake={"reports": {"enabled": False}, "lineage": {"transport": "none"}},
         datasets={"good": dataset("good"), "bad": dataset("bad", pattern="*.csv.gz")},
-        landing={f"good/{good_name}": f"{HEADER}\n1,a,1.0\n2,b,2.0\n"})
+        landing={f"good/{good_name}": f"{HEADER}\n1,a,1.0\n2,b,2.0\n",
+                 "bad/fine.csv.gz": f"{HEADER}\n7,g,7.0\n"})
     project = load_project(conf)
     cut = local_path(project.zone_uri("landing")) / "bad" / "cut.csv.gz"
-    cut.parent.mkdir(parents=True)
     cut.write_bytes(gzip.compress(f"{HEADER}\n1,a,1.0\n".encode() * 50)[:-30])
     monkeypatch.setattr(sys, "argv", ["lakehouse", "run", "--conf", str(conf), "--stage",
                                       "ingest", "--quiet"])
@@ -58,12 +60,18 @@ def test_cli_names_the_corrupt_file_and_still_ingests_the_good_dataset(
     assert exit_info.value.code == 1
     out = capsys.readouterr()
     text = out.out + out.err
-    assert "bad ingest failed: bad/cut.csv.gz: truncated gzip file (the stream ends before " \
-           "its end marker); nothing was ingested" in text
+    assert "bad/ingest refused bad/cut.csv.gz: truncated gzip file (the stream ends before " \
+           "its end marker); nothing of this file was ingested" in out.out
+    assert "hint: the upload was cut short: deliver the file again" in out.out
+    assert "ended failed:\n  bad ingest refused bad/cut.csv.gz" in out.err
     assert "Traceback" not in text and "Py4J" not in text
     raw = read_delta(project.table_uri("raw", "good")).to_pandas()
     assert sorted(raw["id"]) == ["1", "2"]
-    assert not (local_path(project.table_uri("raw", "bad")) / "_delta_log").exists()
+    assert read_delta(project.table_uri("raw", "bad")).to_pandas()["id"].tolist() == ["7"]
+    bookmark = BookmarkStore(project.runs_uri).load("bad")
+    assert sorted(bookmark.ingested) == ["bad/fine.csv.gz"] and list(bookmark.refused) == [
+        "bad/cut.csv.gz"]
+    assert cut.exists()
 
 
 # ------------------------------------------------------------------- CLI, conf errors (no Spark)

@@ -1,9 +1,10 @@
 """Issue 14: the catalogue of bad landing files, through the real runner, in three runs.
 
-Every case ends in raw (accepted), in a quarantine table with a reason, or in an ingest
-error naming the file with nothing written (no raw version, no quarantine row, the files
-left for the next run). Row accounting is asserted in every case. docs/bad-inputs.md
-lists the cases and their outcomes.
+Every case ends in raw (accepted), in a quarantine table with a reason, or in a refusal of
+the file: named with the reason and a hint, recorded in the run record and the bookmark,
+left in landing (read again once it or the contract changes), while the rest of its batch
+is ingested (issue 31). Row accounting is asserted in every case. docs/bad-inputs.md lists
+the cases and their outcomes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+import yaml
 
 from lakehouse.config import Project, load_project
 from lakehouse.runner import run_pipeline
@@ -23,15 +25,16 @@ from lakehouse.testing.project import write_project
 from .landing import BIG_VALUE, HOSTILE_NAMES, VALUES, datasets, files
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
+RERUN = ("changing", "drift_missing", "latin1")
 
 
 @dataclass
 class Catalogue:
     project: Project
     ingest: RunSummary       # every dataset, stage ingest
-    curate: RunSummary       # dataset "rows", stage curate
-    rerun: RunSummary        # dataset "changing" once its producer has finished
-    landing: dict[str, bytes]
+    curate: RunSummary       # datasets "rows" and "json_cols", stage curate
+    rerun: RunSummary        # RERUN: "changing" once its producer has finished, "latin1" once
+    landing: dict[str, bytes]  # its contract declares the encoding, "drift_missing" unchanged
     before_rerun: dict[str, tuple]   # dataset -> (raw version, quarantine version, bookmark)
 
     def stage(self, dataset: str, stage: str = "ingest", run: RunSummary | None = None):
@@ -43,17 +46,18 @@ class Catalogue:
 def catalogue(tmp_path_factory: pytest.TempPathFactory, spark) -> Catalogue:
     import importlib
 
-    ingest_module = importlib.import_module("lakehouse.stages.ingest")
+    scan_module = importlib.import_module("lakehouse.stages.ingest_scan")
 
     root = tmp_path_factory.mktemp("bad_inputs")
     landing = files()
     quiet = {"reports": {"enabled": False}, "lineage": {"transport": "none"}}
-    project = load_project(write_project(root, lake=quiet, datasets=datasets()))
+    conf = write_project(root, lake=quiet, datasets=datasets())
+    project = load_project(conf)
     zone = local_path(project.zone_uri("landing"))
     for rel, data in landing.items():
         (zone / rel).parent.mkdir(parents=True, exist_ok=True)
         (zone / rel).write_bytes(data)
-    real_read = ingest_module.read_landing
+    real_read = scan_module.read_landing
 
     def producer_still_writing(spark_, dataset, batch, **kwargs):
         df = real_read(spark_, dataset, batch, **kwargs)   # lazy: Spark reads the files later
@@ -63,20 +67,27 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, spark) -> Catalogue:
         return df
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ingest_module, "read_landing", producer_still_writing)
+        patch.setattr(scan_module, "read_landing", producer_still_writing)
         first = run_pipeline(project, stage="ingest", spark=spark, raise_errors=False)
-    curate = run_pipeline(project, datasets=["rows"], stage="curate", spark=spark)
+    curate = run_pipeline(project, datasets=["rows", "json_cols"], stage="curate", spark=spark)
     cat = Catalogue(project, first, curate, first, landing, {})
     cat.before_rerun = {name: (_version(project.table_uri("raw", name)),
                                _version(project.quarantine_uri(name, "landing_to_raw")),
                                _bookmark(cat, name)) for name in project.datasets}
-    cat.rerun = run_pipeline(project, datasets=["changing"], stage="ingest", spark=spark)
+    contract = conf / "datasets" / "latin1.yaml"      # the file stays, the contract is fixed
+    doc = yaml.safe_load(contract.read_text())
+    doc["source"]["options"] = {"encoding": "ISO-8859-1"}
+    contract.write_text(yaml.safe_dump(doc))
+    cat.rerun = run_pipeline(load_project(conf), datasets=list(RERUN), stage="ingest",
+                             spark=spark)
     return cat
 
 
 def _bookmark(cat: Catalogue, dataset: str) -> dict:
     path = local_path(cat.project.runs_uri) / "bookmarks" / f"{dataset}.json"
-    return json.loads(path.read_text()) if path.exists() else {"ingested": {}, "pending": None}
+    if not path.exists():
+        return {"ingested": {}, "pending": None, "refused": {}}
+    return json.loads(path.read_text())
 
 
 def _version(uri: str) -> int | None:
@@ -90,52 +101,76 @@ def _balanced_ingest(stage: StageResult) -> None:
 
 
 # --------------------------------------------------------------- refused files: clear errors
-REFUSED = {
-    "delim": ("delim/a.csv: the header lacks declared column(s) 'id', 'name', 'amount' "
-              "(header: 'id;name;amount')", "the header looks ';'-separated"),
-    "latin1": ("latin1/a.csv: line 2 has byte 0xe9, not valid UTF-8 (2 row(s) affected)",
-               "set source.options.encoding"),
-    "utf16": ("utf16/a.csv: the file is UTF-16LE, not UTF-8", "encoding: UTF-16"),
-    "gz_truncated": ("gz_truncated/cut.csv.gz: truncated gzip file", "deliver the file again"),
-    "gz_junk": ("gz_junk/junk.csv.gz: not a readable gzip file", "deliver the file again"),
-    "pq_junk": ("pq_junk/junk.parquet: not a Parquet file (no PAR1 magic at its end",
-                "deliver the file again"),
-    "pq_truncated": ("pq_truncated/cut.parquet: not a Parquet file (no PAR1 magic at its end",
+REFUSED = {  # dataset -> (the refused file, the start of its reason, part of the hint)
+    "delim": ("delim/a.csv", "delim/a.csv: the header lacks declared column(s) 'id', 'name', "
+              "'amount' (header: 'id;name;amount')", "the header looks ';'-separated"),
+    "latin1": ("latin1/a.csv", "latin1/a.csv: line 2 has byte 0xe9, not valid UTF-8 (2 row(s) "
+               "affected)", "set source.options.encoding"),
+    "utf16": ("utf16/a.csv", "utf16/a.csv: the file is UTF-16LE, not UTF-8", "encoding: UTF-16"),
+    "gz_truncated": ("gz_truncated/cut.csv.gz", "gz_truncated/cut.csv.gz: truncated gzip file",
                      "deliver the file again"),
+    "gz_junk": ("gz_junk/junk.csv.gz", "gz_junk/junk.csv.gz: not a readable gzip file",
+                "deliver the file again"),
+    "pq_junk": ("pq_junk/junk.parquet", "pq_junk/junk.parquet: not a Parquet file (no PAR1 "
+                "magic at its end", "deliver the file again"),
+    "pq_truncated": ("pq_truncated/cut.parquet", "pq_truncated/cut.parquet: not a Parquet file "
+                     "(no PAR1 magic at its end", "deliver the file again"),
     # Spark's own words differ between 3.5 and 4.1: both name the column, [amount]
-    "pq_types": ("pq_types/b.parquet: Spark could not read it (", "fix or re-deliver the file"),
-    "json_dupes": ("json_dupes/a.jsonl: JSON keys differ only in case (`name`)",
-                   "rename one of the keys at the producer"),
-    "drift_missing": ("drift_missing/b.csv: the header lacks declared column(s) 'amount' "
-                      "(header: 'id', 'name')", "schema_policy: permissive"),
-    "drift_renamed": ("drift_renamed/b.csv: the header lacks declared column(s) 'amount' "
-                      "(found 'amt': renamed?)", "map a renamed column with `source:`"),
-    "changing": ("changing/a.csv (size 23 -> 31) changed while being read",
-                 "run again once the upload is complete"),
+    "pq_types": ("pq_types/b.parquet", "pq_types/b.parquet: Spark could not read it (",
+                 "fix or re-deliver the file"),
+    "pq_missing": ("pq_missing/no_amount.parquet", "pq_missing/no_amount.parquet: the Parquet "
+                   "schema lacks declared column(s) 'amount' (columns: 'id', 'name')",
+                   "schema_policy: permissive"),
+    "json_dupes": ("json_dupes/a.jsonl", "json_dupes/a.jsonl: JSON keys differ only in case "
+                   "(`name`)", "rename one of the keys at the producer"),
+    "json_cols": ("json_cols/renamed.jsonl", "json_cols/renamed.jsonl: no record has a value "
+                  "for required declared column(s) 'amount' (found 'amt': renamed?)",
+                  "map a renamed column with `source:`"),
+    "drift_missing": ("drift_missing/b.csv", "drift_missing/b.csv: the header lacks declared "
+                      "column(s) 'amount' (header: 'id', 'name')", "schema_policy: permissive"),
+    "drift_renamed": ("drift_renamed/b.csv", "drift_renamed/b.csv: the header lacks declared "
+                      "column(s) 'amount' (found 'amt': renamed?)",
+                      "map a renamed column with `source:`"),
+    "changing": ("changing/a.csv", "changing/a.csv (size 23 -> 31, modified ",
+                 "read again once it changes"),
 }
 
 
 @pytest.mark.parametrize("dataset", sorted(REFUSED))
-def test_refused_file_names_itself_and_writes_nothing(catalogue: Catalogue, dataset: str) -> None:
-    message, hint = REFUSED[dataset]
+def test_refused_file_is_named_recorded_and_left_while_the_rest_is_ingested(
+        catalogue: Catalogue, dataset: str) -> None:
+    rel, message, hint = REFUSED[dataset]
     stage = catalogue.stage(dataset)
-    assert stage.status == "failed"
-    assert message in stage.message, stage.message
+    good = sorted(r for r in catalogue.landing if r.startswith(f"{dataset}/") and r != rel)
+    # the stage and the run record name the file, the reason and the hint, no Spark noise
+    assert list(stage.refused) == [rel], stage
+    reason = stage.refused[rel]
+    assert reason.startswith(message) and "\n  hint: " in reason and hint in reason, reason
+    assert "Traceback" not in reason and "Py4J" not in reason
     if dataset == "pq_types":
-        assert "[amount]" in stage.message and "BINARY" in stage.message, stage.message
-    error = catalogue.ingest.error.split(f"ingest {dataset} failed: ", 1)[1]
-    assert error.startswith(message) and "Traceback" not in error and "Py4J" not in error
-    summary_file = local_path(catalogue.project.runs_uri) / "runs" / \
-        f"{catalogue.ingest.run_id}.json"
-    assert message in summary_file.read_text(encoding="utf-8")
-    assert "\n  hint: " in error and hint in error.split("\ningest ", 1)[0]
-    # nothing written, nothing recorded: every line is still in landing for the next run
-    assert (stage.rows_read, stage.rows_written, stage.rows_quarantined) == (0, 0, 0)
-    raw_version, quarantine_version, bookmark = catalogue.before_rerun[dataset]
-    assert (raw_version, quarantine_version) == (None, None)
-    assert (bookmark["ingested"], bookmark["pending"]) == ({}, None)
-    for rel in (r for r in catalogue.landing if r.startswith(f"{dataset}/")):
-        assert (local_path(catalogue.project.zone_uri("landing")) / rel).exists()
+        assert "[amount]" in reason and "BINARY" in reason, reason
+    record = json.loads((local_path(catalogue.project.runs_uri) / "runs" /
+                         f"{catalogue.ingest.run_id}.json").read_text(encoding="utf-8"))
+    recorded = next(s for s in record["stages"] if s["dataset"] == dataset)
+    assert recorded["refused"] == {rel: reason}
+    # a refused file is a failure the run reports (exit code 1), whatever else went through
+    assert record["status"] == "failed"
+    assert f"ingest {dataset} refused {rel}: {message}" in record["error"] or \
+        f"ingest {dataset} failed: {message}" in record["error"], record["error"]
+    # recorded as refused in the bookmark, left in landing for the next run
+    raw_version, _, bookmark = catalogue.before_rerun[dataset]
+    assert bookmark["refused"][rel]["reason"] == reason and bookmark["pending"] is None
+    assert sorted(bookmark["ingested"]) == good
+    assert (local_path(catalogue.project.zone_uri("landing")) / rel).exists()
+    _balanced_ingest(stage)
+    if not good:   # nothing else in the batch: the stage fails, nothing is written
+        assert stage.status == "failed" and stage.message.startswith(message), stage
+        assert (stage.rows_read, raw_version) == (0, None)
+        return
+    assert stage.status == "succeeded" and stage.rows_written > 0, stage
+    sources = set(_raw(catalogue, dataset)["_source_file"])
+    assert all(any(s.endswith(g.split("/", 1)[1]) for g in good) for s in sources), sources
+    assert len(sources) == len(good) and raw_version == 0
 
 
 def test_file_that_changed_while_read_is_ingested_once_when_stable(catalogue: Catalogue) -> None:
@@ -144,6 +179,46 @@ def test_file_that_changed_while_read_is_ingested_once_when_stable(catalogue: Ca
     raw = read_delta(catalogue.project.table_uri("raw", "changing")).to_pandas()
     assert sorted(raw["id"]) == ["1", "2"] and _version(
         catalogue.project.table_uri("raw", "changing")) == 0
+    assert _bookmark(catalogue, "changing")["refused"] == {}
+
+
+def test_refused_file_waits_until_it_or_the_contract_changes(catalogue: Catalogue) -> None:
+    waiting = catalogue.stage("drift_missing", run=catalogue.rerun)
+    assert (waiting.status, waiting.rows_read) == ("skipped", 0)
+    assert any("1 file(s) refused earlier wait in landing" in w and "drift_missing/b.csv "
+               "(drift_missing/b.csv: the header lacks" in w for w in waiting.warnings), waiting
+    assert _version(catalogue.project.table_uri("raw", "drift_missing")) == 0
+    # latin1's file never changed: its contract now declares the encoding, so it is read again
+    fixed = catalogue.stage("latin1", run=catalogue.rerun)
+    assert (fixed.status, fixed.rows_written, fixed.refused) == ("succeeded", 2, {})
+    assert sorted(_raw(catalogue, "latin1")["name"]) == ["Müller", "café"]
+    assert _bookmark(catalogue, "latin1")["refused"] == {}
+    assert catalogue.rerun.status == "succeeded", catalogue.rerun.render()
+
+
+def test_json_whose_records_are_all_invalid_quarantines_every_line(catalogue: Catalogue) -> None:
+    stage = catalogue.stage("json_invalid")
+    assert (stage.status, stage.rows_read, stage.rows_quarantined, stage.rows_written) == \
+        ("succeeded", 3, 3, 0)
+    q = _json_quarantine(catalogue, "json_invalid/all_bad.jsonl", dataset="json_invalid")
+    assert q[["_line", "_record"]].values.tolist() == [[1, '{"id": 1,'], [2, "not json"],
+                                                       [4, '{"id": }']]
+    assert {tuple(r) for r in q["_failed_rules"]} == {("malformed:invalid_json",)}
+    assert _version(catalogue.project.table_uri("raw", "json_invalid")) is None   # no column
+
+
+def test_json_columns_by_nullability(catalogue: Catalogue) -> None:
+    """A required column without a value in any record of a file: refused (above). Absent in
+    some records only: those rows are quarantined at curate (not_null). An optional column
+    absent from a whole file: read as null, with a warning naming the file."""
+    stage = catalogue.stage("json_cols")
+    assert "json_cols/no_note.jsonl: no record has a value for nullable column(s) 'note': " \
+           "read as null" in stage.warnings, stage.warnings
+    curated = read_delta(catalogue.project.table_uri("curated", "json_cols")).to_pandas()
+    assert sorted(curated["id"]) == [1, 4]
+    assert curated.set_index("id").loc[4, "note"] is None
+    q = read_delta(catalogue.project.quarantine_uri("json_cols", "raw_to_curated")).to_pandas()
+    assert q["id"].tolist() == [2] and list(q["_failed_rules"].item()) == ["not_null:amount"]
 
 
 # ---------------------------------------------------------------- accepted at landing -> raw
@@ -181,8 +256,8 @@ def test_json_array_without_multiline_quarantines_its_bracket_lines(catalogue) -
     assert sorted(ids) == [1, 2, 3, 4]
 
 
-def _json_quarantine(cat: Catalogue, rel: str):
-    q = read_delta(cat.project.quarantine_uri("json", "landing_to_raw")).to_pandas()
+def _json_quarantine(cat: Catalogue, rel: str, dataset: str = "json"):
+    q = read_delta(cat.project.quarantine_uri(dataset, "landing_to_raw")).to_pandas()
     return q[q["_source_file"] == rel].sort_values("_line")
 
 
@@ -298,6 +373,6 @@ def test_rows_accounting_balances_end_to_end(catalogue: Catalogue) -> None:
 def test_every_ingested_dataset_balances(catalogue: Catalogue) -> None:
     for stage in catalogue.ingest.stages:
         _balanced_ingest(stage)
-        if stage.status == "succeeded":
+        if stage.status == "succeeded" and stage.rows_written:
             raw = catalogue.project.table_uri("raw", stage.dataset)
             assert len(read_delta(raw, columns=["_record_hash"])) == stage.rows_written

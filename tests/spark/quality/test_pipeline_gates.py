@@ -4,6 +4,7 @@ quarantine; a `fail` rule beyond its threshold blocks (curated keeps its version
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def test_injected_bad_rows_land_in_quarantine_exactly(project, first_run) -> Non
 
 
 def test_fail_rule_beyond_threshold_blocks_and_cli_exits_3(project, first_run, spark,
-                                                            monkeypatch) -> None:
+                                                            monkeypatch, capsys) -> None:
     before = DeltaTable(project.table_uri("curated", "flights")).version()
     landing = local_path(project.zone_uri("landing")) / "flights"
     jan = pd.read_csv(landing / "flights_2013_01.csv", dtype=str, keep_default_na=False)
@@ -103,11 +104,25 @@ def test_fail_rule_beyond_threshold_blocks_and_cli_exits_3(project, first_run, s
 
     from lakehouse.cli.main import main
 
-    monkeypatch.setattr(sys, "argv", ["lakehouse", "run", "--conf", str(gated.conf_dir),
-                                      "--dataset", "flights", "--stage", "curate"])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    assert exit_info.value.code == 3
+    capsys.readouterr()
+    for extra in ([], ["--json"]):
+        monkeypatch.setattr(sys, "argv", ["lakehouse", "run", "--conf", str(gated.conf_dir),
+                                          "--dataset", "flights", "--stage", "curate", *extra])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        assert exit_info.value.code == 3
+        out = capsys.readouterr().out
+        # issue 31: the run's own summary says why: the failing check, its numbers, the hint
+        if extra:
+            stage = json.loads(out)["stages"][0]
+            assert stage["status"] == "blocked" and "short_haul" in stage["error"]
+            assert "\n  hint: fix the data or the rule" in stage["error"]
+            rules = {r["name"]: r for r in stage["details"]["gates"][0]["results"]}
+            assert (rules["short_haul"]["failing"], rules["short_haul"]["blocking"]) == (9, True)
+        else:
+            assert "flights/curate blocked: quality gate raw_to_curated blocked flights" in out, out
+            assert "- short_haul [between, severity fail] (9 of 10 rows, 90.00%)" in out, out
+            assert "hint: fix the data or the rule (threshold/severity)" in out, out
     assert DeltaTable(project.table_uri("curated", "flights")).version() == before
     assert len(_quarantine(project)) == len(BAD)            # nothing quarantined either
     _edit_rules(project, "flights",
