@@ -59,6 +59,8 @@ class RunSummary:
     trigger: dict = field(default_factory=dict)
     stages: list[StageResult] = field(default_factory=list)
     error: str | None = None
+    workers: int | None = None           # units run at once (runs/schedule.choose_workers)
+    notes: list[str] = field(default_factory=list)   # run-wide remarks, e.g. workers lowered
 
     def add(self, result: StageResult) -> StageResult:
         self.stages.append(result)
@@ -105,6 +107,7 @@ class RunSummary:
         lines = render_table(head, rows, right={3, 4, 5, 6, 9}).split("\n")
         notes = [f"  {s.dataset}/{s.stage}: {s.message}" for s in self.stages if s.message]
         notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
+        notes += [f"  note: {n}" for n in self.notes]
         footer = f"run {self.run_id}: {self.status}"
         if self.failed_stages:
             footer += " (" + ", ".join(f"{s.dataset} {s.stage} {s.status}"

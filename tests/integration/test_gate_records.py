@@ -1,4 +1,9 @@
-"""Gates within a run: results recorded once per run and gate (read back with delta-rs)."""
+"""Gates within a run: results recorded once per run and gate; reference tables read once.
+
+Both read what the run left behind independently: the results table with delta-rs, and the
+table scans from Spark's own SQL status store (the executions the UI lists, with their
+physical plans), so neither relies on a counter of our own.
+"""
 
 from __future__ import annotations
 
@@ -62,3 +67,71 @@ def test_a_gate_evaluated_again_in_a_run_is_recorded_once(backend, tmp_path, spa
     warned = next(r for r in read_delta(results_uri(project)).to_pylist()
                   if (r["run_id"], r["rule"]) == ("run-2", "fare_low"))
     assert warned["failing"] == 1 and warned["status"] == "failed"
+
+
+def _table_scans(spark, table_folder: str, after: int) -> list[str]:
+    """Descriptions of the SQL executions after id ``after`` that read data files of
+    ``table_folder`` (log reads under ``_delta_log`` are not counted)."""
+    sc = spark.sparkContext._jsc.sc()
+    sc.listenerBus().waitUntilEmpty()  # every finished execution is in the store
+    executions = spark._jsparkSession.sharedState().statusStore().executionsList()
+    found = []
+    for i in range(executions.size()):
+        execution = executions.apply(i)
+        if execution.executionId() <= after:
+            continue
+        locations = [line for line in execution.physicalPlanDescription().splitlines()
+                     if "Location:" in line and table_folder in line and "_delta_log" not in line]
+        if locations:
+            found.append(str(execution.description()))
+    return found
+
+
+def _last_execution(spark) -> int:
+    executions = spark._jsparkSession.sharedState().statusStore().executionsList()
+    return max((executions.apply(i).executionId() for i in range(executions.size())), default=-1)
+
+
+@pytest.mark.parametrize("backend", ["portable", "native"])
+def test_a_reference_table_is_read_once_per_run(backend, tmp_path, spark) -> None:
+    known = {"rule": "references", "dataset": "airports", "ref_column": "faa", "severity": "warn"}
+    trips = {**TRIPS, "schema": [*TRIPS["schema"], {"name": "origin", "type": "string"},
+                                 {"name": "dest", "type": "string"}],
+             "rules": {"raw_to_curated": [{**known, "name": "origin_known", "column": "origin"},
+                                          {**known, "name": "dest_known", "column": "dest"}],
+                       "curated_to_exportable": [{**known, "name": "dest_still_known",
+                                                  "column": "dest"}]}}
+    airports = {"name": "airports", "schema": [{"name": "faa", "type": "string"}],
+                "source": {"format": "csv", "path": "airports", "options": {"header": True}},
+                "primary_key": ["faa"]}
+    visits = {"name": "visits", "schema": [{"name": "id", "type": "int"},
+                                           {"name": "airport", "type": "string"}],
+              "source": {"format": "csv", "path": "visits", "options": {"header": True}},
+              "primary_key": ["id"],
+              "rules": {"raw_to_curated": [{**known, "name": "airport_known", "column": "airport",
+                                            "severity": "quarantine"}]}}
+    project = tiny_project(tmp_path, _backend(backend, spark), trips=trips,
+                           datasets={"airports": airports, "visits": visits})
+    deliver(project, "airports", "a.csv", "faa", [("JFK",), ("LGA",), ("EWR",)])
+    deliver(project, "trips", "1.csv", "id,fare,origin,dest",
+            [(1, 10, "JFK", "LAX"), (2, 20, "LGA", "EWR")])
+    deliver(project, "visits", "1.csv", "id,airport", [(1, "JFK"), (2, "XXX")])
+    before = _last_execution(spark)
+    summary = run_pipeline(project, stage="all", spark=spark, workers=2)
+    assert summary.status == "succeeded", summary.render()
+    curated_airports = project.table_uri("curated", "airports").split("://", 1)[-1]
+    reads = [d for d in _table_scans(spark, curated_airports, before)
+             if not d.endswith(" airports")]             # not airports' own ingest/curate
+    # three gates (trips, visits, the export of trips), four rules: one read
+    assert len(reads) == 1 and reads[0].startswith("lakehouse: reference keys airports.faa@"), reads
+    gates = {(g["dataset"], g["gate"]): {r["name"]: r for r in g["results"]}
+             for s in summary.stages for g in s.details.get("gates", [])}
+    version = int(reads[0].rsplit("@", 1)[1])
+    assert gates["trips", "raw_to_curated"]["dest_known"]["failing"] == 1          # LAX
+    assert gates["trips", "raw_to_curated"]["origin_known"]["failing"] == 0
+    assert gates["trips", "curated_to_exportable"]["dest_still_known"]["failing"] == 1
+    assert gates["visits", "raw_to_curated"]["airport_known"]["failing"] == 1       # XXX
+    for results in gates.values():
+        for result in results.values():
+            if result["rule"] == "references":
+                assert result["observed"]["reference_version"] == version
