@@ -32,7 +32,9 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     """Run ``stage`` (or all stages, in order) for the selected datasets and exports.
 
     Independent datasets run concurrently on ``workers`` threads (default
-    ``LAKEHOUSE_WORKERS`` or 2; see :mod:`lakehouse.runs.schedule`). Datasets are isolated:
+    ``LAKEHOUSE_WORKERS``, else 2 lowered to one per GiB of driver heap: see
+    :mod:`lakehouse.runs.schedule`), each unit in its own Spark session
+    (:func:`lakehouse.spark.isolation.isolated_session`). Datasets are isolated:
     a blocked gate or a failing stage marks that dataset failed and skips its later stages
     and the exports reading it; every other dataset and export still runs. ``profile``
     (default ``LAKEHOUSE_PROFILE``) records each stage's Spark jobs in its
@@ -54,12 +56,19 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id, profile=project.lake.profile, stage=stage,
                          datasets=[d.name for d in selected], trigger=trigger or {"type": "manual"})
-    from lakehouse.runs.schedule import FAIR_CONF
+    from lakehouse.quality.references import ReferenceCache
+    from lakehouse.runs.schedule import FAIR_CONF, choose_workers
+    from lakehouse.spark.heap import driver_heap_bytes
     from lakehouse.spark.session import local_session
     from lakehouse.stages import StageContext, curate, export, ingest
 
     ctx = StageContext(spark or local_session(project.lake.spark, extra_conf=FAIR_CONF),
-                       project, run_id)
+                       project, run_id, references=ReferenceCache(project))
+    concurrency = choose_workers(workers, driver_heap_bytes(ctx.spark))
+    summary.workers = concurrency.workers
+    if concurrency.note:
+        log.warning("%s", concurrency.note)
+        summary.notes.append(concurrency.note)
     plan: list[tuple[Callable, object]] = []
     if stage in ("ingest", "all"):
         plan += [(ingest, d) for d in selected]
@@ -78,10 +87,11 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
         from lakehouse.quality.store import results_once
         from lakehouse.runs.schedule import run_plan
 
-        with results_once(project), index_once(project):
+        with results_once(project), index_once(project), ctx.references:
             outcomes = run_plan(plan, lambda func, item, sink: _timed(func, ctx, item, summary,
                                                                       watch, sink),
-                                ctx=ctx, summary=summary, profile=profile, workers=workers)
+                                ctx=ctx, summary=summary, profile=profile,
+                                workers=concurrency.workers)
         for outcome in outcomes:
             stage_name, name = outcome.key.split(":", 1)
             if outcome.error is not None:
@@ -160,10 +170,13 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
            watch: RunObserver | None = None, profile: dict | None = None) -> StageResult:
     """Run one stage for one dataset/export, recording its result (also when it fails).
 
-    With a ``profile`` dict, the stage's Spark jobs are collected into its details.
+    With a ``profile`` dict, the stage's Spark jobs are collected into its details. The
+    stage runs in a session of its own (temp views and session settings are not shared with
+    the units running beside it; everything else is: docs/runs.md, "Concurrency").
     """
     from lakehouse.runs.profile import job_group, stage_jobs
 
+    ctx = ctx.isolated()
     watch = watch or RunObserver()
     name = getattr(item, "name", str(item))
     log.info("%s %s: starting", func.__name__, name)

@@ -56,7 +56,8 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
               help="Record each stage's Spark jobs (times, tasks) in the run record "
                    "(also LAKEHOUSE_PROFILE=1).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Datasets run concurrently (default LAKEHOUSE_WORKERS or 2).")
+              help="Units run concurrently (default LAKEHOUSE_WORKERS, else 2, or 1 when "
+                   "the driver heap is under 2 GiB).")
 @click.pass_context
 def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str, ...], stage: str,
         run_id: str | None, as_json: bool, quiet: bool, profile: bool | None,

@@ -17,18 +17,21 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from lakehouse.config import Project
+    from lakehouse.quality.references import ReferenceCache
 
 EXPORT_GATE = "curated_to_exportable"
 
 
 def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFrame], *,
-                run_id: str | None) -> tuple[dict[str, DataFrame], dict[str, GateOutcome]]:
+                run_id: str | None, references: ReferenceCache | None = None,
+                ) -> tuple[dict[str, DataFrame], dict[str, GateOutcome]]:
     """Gate every input (dataset name -> curated rows) at ``curated_to_exportable``.
 
     Returns the passing rows per dataset and the outcomes (for run records). Datasets without
     rules for this gate pass through untouched. Raises
     :class:`~lakehouse.errors.QualityGateError` (exit code 3) before anything is exported if
-    one blocks; its results and Data Docs are recorded first.
+    one blocks; its results and Data Docs are recorded first. ``references``: the run's
+    reference keys (read once per run), else each gate reads the tables it references.
     """
     passed: dict[str, DataFrame] = {}
     outcomes: dict[str, GateOutcome] = {}
@@ -38,7 +41,8 @@ def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFra
             passed[name] = df
             continue
         outcome = run_gate(df, rules=dataset.rules, gate=EXPORT_GATE, dataset=name,
-                           run_id=run_id, context=GateContext(spark=spark, project=project))
+                           run_id=run_id, context=GateContext(spark=spark, project=project,
+                                                              reference_cache=references))
         if outcome.blocked:
             store.record(project, outcome)
             outcome.raise_if_blocked()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from lakehouse.config import Project
+    from lakehouse.quality.references import ReferenceCache
 
 __all__ = ["FAILED", "QUARANTINE_COLUMNS", "GateContext", "GateOutcome", "run_gate"]
 
@@ -50,6 +51,8 @@ class GateContext:
         spark: session used to read reference tables and the drift baseline.
         project: the loaded project; with ``spark`` it locates reference tables and baselines.
         references: DataFrames of referenced datasets by name (overrides reading curated).
+        reference_cache: the run's keys of referenced curated tables, read once per run at
+            a pinned version and shared by its gates (without it, each gate reads them).
         baseline: drift baseline ``{"mean:col": value, ...}`` (default: last passed run).
         now: the time freshness is measured against (default: now, UTC).
         cache: cache the annotated rows so the caller's two writes reuse the projection
@@ -61,6 +64,7 @@ class GateContext:
     spark: SparkSession | None = None
     project: Project | None = None
     references: dict[str, DataFrame] = field(default_factory=dict)
+    reference_cache: ReferenceCache | None = None
     baseline: Mapping[str, float] | None = None
     now: datetime | None = None
     cache: bool = False
@@ -84,8 +88,8 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
         now = now.replace(tzinfo=UTC)
     original = list(df.columns)
 
-    refs = _references(rule_list, ctx, dataset)
-    work, ref_flags = R.attach_references(df, rule_list, refs, dataset=dataset)
+    refs = _reference_keys(rule_list, ctx, dataset)
+    work, ref_flags = R.attach_references(df, rule_list, refs)
     checks = {r.name: R.violation(r, ref_flags) for r in rule_list if r.level == "row"}
     live = {name: expr for name, expr in checks.items() if expr is not None}
     blocking_names = [r.name for r in rule_list if r.name in live and r.severity != "warn"]
@@ -110,7 +114,7 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     row = annotated.agg(*aggs).first().asDict()  # the one aggregation
     total = int(row["__lh_total"])
 
-    results = _row_results(rule_list, live, row, total)
+    results = _row_results(rule_list, live, row, total, refs)
     baseline = ctx.baseline
     if baseline is None and any(r.rule == "drift" for r in rule_list):
         baseline = _baseline(ctx, dataset, gate)
@@ -130,7 +134,8 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
         _annotated=annotated)
 
 
-def _row_results(rules: Sequence, live: Mapping, row: Mapping, total: int) -> list[RuleResult]:
+def _row_results(rules: Sequence, live: Mapping, row: Mapping, total: int,
+                 refs: Mapping[tuple[str, str], R.ReferenceKeys]) -> list[RuleResult]:
     results = []
     for rule in rules:
         if rule.level != "row":
@@ -142,7 +147,11 @@ def _row_results(rules: Sequence, live: Mapping, row: Mapping, total: int) -> li
                 f"{getattr(rule, 'dataset', '?')!r} is not available yet)"))
             continue
         failing = int(row[f"__lh_fail:{rule.name}"] or 0)
-        results.append(row_result(rule, total=total, failing=failing, description=R.describe(rule)))
+        result = row_result(rule, total=total, failing=failing, description=R.describe(rule))
+        keys = refs.get((rule.dataset, rule.target_column)) if rule.rule == "references" else None
+        if keys is not None and keys.version is not None:
+            result.observed["reference_version"] = keys.version   # the snapshot checked
+        results.append(result)
     return results
 
 
@@ -168,18 +177,28 @@ def _split(df: DataFrame, annotated: DataFrame, original: list[str], quarantined
     return annotated.where(~bad).select(*cols), annotated.where(bad).select(*cols, *extra)
 
 
-def _references(rules: Sequence, ctx: GateContext, dataset: str) -> dict[str, DataFrame]:
-    wanted = {r.dataset for r in rules if r.rule == "references"}
-    refs = {k: v for k, v in ctx.references.items() if k in wanted}
-    missing = wanted - set(refs)
-    if missing and ctx.spark is not None and ctx.project is not None:
-        from lakehouse.quality.store import read_curated
+def _reference_keys(rules: Sequence, ctx: GateContext,
+                    dataset: str) -> dict[tuple[str, str], R.ReferenceKeys]:
+    """Keys per referenced (table, column): from ``ctx.references`` frames, else the run's
+    :class:`~lakehouse.quality.references.ReferenceCache`, else read here (current version).
+    Tables that do not exist yet are left out (their rules are reported skipped)."""
+    wanted = sorted({(r.dataset, r.target_column) for r in rules if r.rule == "references"})
+    out: dict[tuple[str, str], R.ReferenceKeys] = {}
+    for table, column in wanted:
+        if table in ctx.references:
+            out[table, column] = R.reference_keys(ctx.references[table], column, table=table,
+                                                  dataset=dataset)
+        elif ctx.spark is not None and ctx.reference_cache is not None:
+            found = ctx.reference_cache.keys(ctx.spark, table, column, dataset=dataset)
+            if found is not None:
+                out[table, column] = found
+        elif ctx.spark is not None and ctx.project is not None:
+            from lakehouse.quality.references import read_keys
 
-        for name in sorted(missing):
-            ref = read_curated(ctx.spark, ctx.project, name)
-            if ref is not None:
-                refs[name] = ref
-    return refs
+            found = read_keys(ctx.spark, ctx.project, table, column, dataset=dataset)
+            if found is not None:
+                out[table, column] = found
+    return out
 
 
 def _baseline(ctx: GateContext, dataset: str, gate: str) -> dict[str, float] | None:

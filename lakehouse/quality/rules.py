@@ -2,13 +2,15 @@
 
 Every expression is null-safe (never null) so the gate can fold them into one array of
 failed rule names in a single projection. Rules that need other rows (unique keys) use a
-window; referential rules use a flag column added by :func:`attach_references` (one
-broadcast left join per referenced table, against its distinct keys).
+window; referential rules check against the :class:`ReferenceKeys` of their table and
+column (:func:`reference_keys`: an ``IN`` list for small tables, else one broadcast left
+join against the distinct keys, added by :func:`attach_references`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lakehouse.errors import QualityGateError
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 REF_FLAG = "__lh_ref_{i}"
+REF_KEY = "__lh_ref_key"
 
 
 def _c(name: str) -> Column:
@@ -54,36 +57,59 @@ def _num(value) -> str:
 MAX_INLINE_KEYS = 50_000
 
 
-def attach_references(df: DataFrame, rules: Sequence, references: Mapping[str, DataFrame],
-                      *, dataset: str) -> tuple[DataFrame, dict[str, Column]]:
+@dataclass(frozen=True)
+class ReferenceKeys:
+    """The non-null keys of one referenced table column, as a referential rule checks them.
+
+    ``values``: the distinct keys themselves when there are at most ``MAX_INLINE_KEYS``
+    (dimensions such as airports, planes); otherwise ``frame``, a DataFrame of the distinct
+    keys (column :data:`REF_KEY`). ``version``: the table version they were read at.
+    """
+
+    values: tuple | None = None
+    frame: DataFrame | None = None
+    version: int | None = None
+
+
+def reference_keys(ref: DataFrame, column: str, *, table: str, dataset: str,
+                   version: int | None = None) -> ReferenceKeys:
+    """Read the keys of ``ref.column`` once: one small scan, no shuffle (reference tables are
+    usually keyed by this column). Raises when ``ref`` has no such column."""
+    from pyspark.sql import functions as F
+
+    if column not in ref.columns:
+        raise QualityGateError(
+            f"references rule: table {table!r} has no column {column!r}",
+            hint=f"its columns are {ref.columns}; set 'ref_column'", dataset=dataset)
+    keys = ref.select(_c(column).alias(REF_KEY)).where(F.col(REF_KEY).isNotNull())
+    sample = keys.limit(MAX_INLINE_KEYS + 1).collect()
+    if len(sample) <= MAX_INLINE_KEYS:
+        return ReferenceKeys(values=tuple(sorted({r[0] for r in sample})), version=version)
+    return ReferenceKeys(frame=keys.distinct(), version=version)
+
+
+def attach_references(df: DataFrame, rules: Sequence,
+                      references: Mapping[tuple[str, str], ReferenceKeys],
+                      ) -> tuple[DataFrame, dict[str, Column]]:
     """Prepare referential rules; return the df and, per rule, a "key exists" expression.
 
-    Small reference tables (at most ``MAX_INLINE_KEYS`` distinct keys, e.g. airports, planes)
-    are collected once and checked with a hash-set ``IN`` (no join, no extra job on the data);
-    larger ones are broadcast-joined by their distinct keys. Rules whose table is not in
-    ``references`` are left out (reported skipped).
+    ``references`` maps (table, column) to its keys. Small key sets are checked with a
+    hash-set ``IN`` (no join, no extra job on the data); larger ones with a broadcast left
+    join against the distinct keys. Rules whose keys are not in ``references`` are left
+    out (reported skipped).
     """
     from pyspark.sql import functions as F
 
     flags: dict[str, Column] = {}
     for i, rule in enumerate(r for r in rules if r.rule == "references"):
-        ref = references.get(rule.dataset)
-        if ref is None:
+        found = references.get((rule.dataset, rule.target_column))
+        if found is None:
             continue
-        if rule.target_column not in ref.columns:
-            raise QualityGateError(
-                f"rule {rule.name!r}: table {rule.dataset!r} has no column {rule.target_column!r}",
-                hint=f"its columns are {ref.columns}; set 'ref_column'",
-                dataset=dataset)
-        flag, key = REF_FLAG.format(i=i), f"__lh_ref_key_{i}"
-        keys = ref.select(_c(rule.target_column).alias(key)).where(F.col(key).isNotNull())
-        # one small scan, no shuffle: reference tables are usually keyed by this column
-        sample = keys.limit(MAX_INLINE_KEYS + 1).collect()
-        if len(sample) <= MAX_INLINE_KEYS:
-            inline = sorted({r[0] for r in sample})
-            flags[rule.name] = _in_list(rule.column, inline)
+        if found.values is not None:
+            flags[rule.name] = _in_list(rule.column, list(found.values))
             continue
-        keys = keys.distinct().withColumn(flag, F.lit(True))
+        flag, key = REF_FLAG.format(i=i), f"{REF_KEY}_{i}"
+        keys = found.frame.select(F.col(REF_KEY).alias(key), F.lit(True).alias(flag))
         df = df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key)
         flags[rule.name] = F.col(flag).isNotNull()
     return df, flags

@@ -5,6 +5,14 @@ this module persists them (:func:`write_quarantine`, :func:`record`):
 * results: ``<lake root>/_quality/results`` — one row per rule per gate run, plus one
   ``__gate__`` row with the row accounting and the column statistics the drift rule compares
   against (its baseline is the newest run that did not block).
+
+Results are recorded once per run and gate: (run id, dataset, gate) is the key of a gate
+run's rows. A gate evaluated again in the same run (a second export of the same input) or
+in a re-run under the same run id (after a crash: ``--run-id``, a Glue retry) replaces the
+rows recorded before: the held rows of the run are replaced in memory, and rows already in
+the table are replaced by one MERGE (only then: the usual commit is an append). Earlier
+rows of the run are found from the files' ``run_id`` statistics in the Delta log, so only
+files that may hold this run's rows are opened.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ if TYPE_CHECKING:
     from lakehouse.tables.base import CommitResult, DeltaTableStore
 
 GATE_ROW = "__gate__"
+RECORD_KEY = ("run_id", "dataset", "gate")   # one gate run's rows; with "rule", one row
+_DROP = "__lh_drop"                           # merge source flag: delete the matched row
 _RESULT_FIELDS = (
     ("run_id", "string"), ("dataset", "string"), ("gate", "string"), ("rule", "string"),
     ("rule_type", "string"), ("severity", "string"), ("level", "string"), ("status", "string"),
@@ -119,37 +129,124 @@ def _numbers(values: dict) -> dict[str, float]:
     return {k: float(v) for k, v in values.items() if isinstance(v, int | float)}
 
 
+def record_key(outcome: GateOutcome) -> tuple[str | None, str, str]:
+    """(run id, dataset, gate): what a gate run's results are recorded once per."""
+    return outcome.run_id, outcome.dataset, outcome.gate
+
+
 def append_results(project: Project, outcome: GateOutcome,
                    spark: SparkSession | None = None) -> CommitResult | None:
-    """Append this run's rule results and metrics to the results table.
+    """Record this gate run's rule results and metrics in the results table.
 
-    Inside :func:`results_once` the rows are held and appended with every other gate's on
-    exit (one commit per run instead of one per gate; returns None then).
+    Once per run and gate: rows recorded before for the same :func:`record_key` are
+    replaced. Inside :func:`results_once` the rows are held and written with every other
+    gate's on exit (one commit per run instead of one per gate; returns None then).
     """
     spark = spark or outcome.passed.sparkSession
     uri = results_uri(project)
     with _batch_lock:
         held = _batches.get(uri)
         if held is not None:
-            held["rows"].extend(result_rows(outcome))
+            held["records"][record_key(outcome)] = result_rows(outcome)
             held["spark"] = spark
             return None
-    df = spark.createDataFrame(result_rows(outcome), RESULTS_SCHEMA)
-    return table(spark, project, uri).append(df, schema_mode="merge")
+    return write_records(spark, project, {record_key(outcome): result_rows(outcome)})
 
 
-_batches: dict[str, dict[str, Any]] = {}  # results table URI -> held rows (per lake)
+def write_records(spark: SparkSession, project: Project,
+                  records: dict[tuple, list[tuple]]) -> CommitResult | None:
+    """Write gate runs' rows (key -> rows) to the results table in one commit: an append,
+    or a MERGE when some key was recorded before (its earlier rows are replaced)."""
+    rows = [row for held in records.values() for row in held]
+    if not rows:
+        return None
+    results = table(spark, project, results_uri(project))
+    keyed = {k for k in records if k[0] is not None}
+    earlier = recorded_rules(project, keyed) if keyed and results.exists() else {}
+    if not earlier:
+        return results.append(spark.createDataFrame(rows, RESULTS_SCHEMA), schema_mode="merge")
+    if len(keyed) < len(records):  # rows without a run id cannot be keyed: appended as is
+        results.append(spark.createDataFrame(
+            [r for k, held in records.items() if k[0] is None for r in held], RESULTS_SCHEMA),
+            schema_mode="merge")
+    return _replace(spark, results, {k: records[k] for k in keyed}, earlier)
+
+
+def _replace(spark: SparkSession, results: DeltaTableStore, records: dict[tuple, list[tuple]],
+             earlier: dict[tuple, set[str]]) -> CommitResult:
+    """One MERGE keyed by (run, dataset, gate, rule): new rows update or insert; rows of
+    rules this evaluation no longer has are deleted (a tombstone row per rule)."""
+    from datetime import UTC
+
+    from pyspark.sql import functions as F
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    index = {name: i for i, (name, _) in enumerate(_RESULT_FIELDS)}
+    gone = []
+    for key, rules in earlier.items():
+        kept = {row[index["rule"]] for row in records.get(key, [])}
+        for rule in sorted(rules - kept):
+            tomb: list[Any] = [None] * len(_RESULT_FIELDS)
+            for name, value in (*zip(RECORD_KEY, key, strict=True), ("rule", rule),
+                                ("evaluated_at", now)):
+                tomb[index[name]] = value
+            gone.append(tuple(tomb))
+    fresh = [row for held in records.values() for row in held]
+    source = spark.createDataFrame(fresh, RESULTS_SCHEMA).withColumn(_DROP, F.lit(False))
+    if gone:
+        source = source.unionByName(
+            spark.createDataFrame(gone, RESULTS_SCHEMA).withColumn(_DROP, F.lit(True)))
+    return results.merge(source, keys=[*RECORD_KEY, "rule"], order_by=["evaluated_at"],
+                         delete_flag=_DROP, schema_mode="merge")
+
+
+def recorded_rules(project: Project, keys: set[tuple]) -> dict[tuple, set[str]]:
+    """Rule names already recorded in the results table per (run, dataset, gate) of ``keys``.
+
+    Reads only the files whose ``run_id`` min/max statistics (Delta log, via delta-rs) may
+    include one of the runs, and only four columns of them.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    from lakehouse.tables.fs import TableFiles, delta_rs_uri, storage_options
+
+    uri = results_uri(project)
+    runs = sorted({k[0] for k in keys})
+    actions = pa.table(DeltaTable(delta_rs_uri(uri), storage_options=storage_options(uri))
+                       .get_add_actions(flatten=True))
+    names = set(actions.column_names)
+    paths = actions.column("path").to_pylist()
+    lows = actions.column("min.run_id").to_pylist() if "min.run_id" in names else [None] * len(paths)
+    highs = actions.column("max.run_id").to_pylist() if "max.run_id" in names else [None] * len(paths)
+    files = TableFiles(uri)
+    found: dict[tuple, set[str]] = {}
+    for path, low, high in zip(paths, lows, highs, strict=True):
+        if low is not None and high is not None and not any(low <= r <= high for r in runs):
+            continue  # the statistics rule this file out
+        part = pq.read_table(files.abs(unquote(path)), filesystem=files.fs,
+                             columns=[*RECORD_KEY, "rule"])
+        for row in part.to_pylist():
+            key = tuple(row[c] for c in RECORD_KEY)
+            if key in keys:
+                found.setdefault(key, set()).add(row["rule"])
+    return found
+
+
+_batches: dict[str, dict[str, Any]] = {}  # results table URI -> held records (per lake)
 _batch_lock = threading.Lock()
 
 
 @contextmanager
 def results_once(project: Project) -> Iterator[None]:
-    """Hold the gate results of the block and append them in one commit on exit (also when
+    """Hold the gate results of the block and write them in one commit on exit (also when
     the block fails: a blocked gate's results are kept). One Delta commit per run, not per
-    gate: the commit's fixed cost would otherwise grow with the number of datasets."""
+    gate: the commit's fixed cost would otherwise grow with the number of datasets. A gate
+    recorded twice in the block keeps its last rows."""
     uri = results_uri(project)
     with _batch_lock:
-        held = _batches.setdefault(uri, {"depth": 0, "rows": [], "spark": None})
+        held = _batches.setdefault(uri, {"depth": 0, "records": {}, "spark": None})
         held["depth"] += 1
     try:
         yield
@@ -159,9 +256,8 @@ def results_once(project: Project) -> Iterator[None]:
             flush = held["depth"] == 0
             if flush:
                 del _batches[uri]
-        if flush and held["rows"] and held["spark"] is not None:
-            df = held["spark"].createDataFrame(held["rows"], RESULTS_SCHEMA)
-            table(held["spark"], project, uri).append(df, schema_mode="merge")
+        if flush and held["records"] and held["spark"] is not None:
+            write_records(held["spark"], project, held["records"])
 
 
 def append_intake_results(spark: SparkSession, project: Project, *, dataset: str, run_id: str,

@@ -8,6 +8,12 @@ threads still overlap their driver-side work). A failed unit does not stop the o
 units that depend on it are not started (reported as ``skipped_by``), independent ones run
 on. Results come back in the given order.
 
+How many units run at once: ``workers`` when given (``--workers``), else ``LAKEHOUSE_WORKERS``,
+else :data:`DEFAULT_WORKERS` lowered to what the driver heap holds (:func:`choose_workers`:
+one unit per :data:`HEAP_PER_WORKER` of heap, at least one). Each unit runs in its own Spark
+session (``newSession``: the runner's ``_timed``), so units never see each other's temp views
+or session settings (the native MERGE's idempotency key is one).
+
 ``concurrent.futures`` does the threading; only the dependency bookkeeping is ours (a few
 lines: no library adds DAG scheduling to a thread pool without a heavier runtime).
 """
@@ -24,6 +30,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 ENV_WORKERS = "LAKEHOUSE_WORKERS"
 DEFAULT_WORKERS = 2
+GIB = 1024 ** 3
+# One concurrent unit per GiB of driver heap. In local mode the driver JVM also runs every
+# task, and a unit holds its persisted batch, its broadcasts and collected samples there
+# while it runs: docs/runs.md has the measurements behind this figure.
+HEAP_PER_WORKER = 1 * GIB
+# A JVM reports a little less than -Xmx as its max heap (one survivor space, with some
+# collectors): a "2g" driver must still count as 2 GiB.
+_HEAP_SLACK = 0.1
 
 
 @dataclass
@@ -53,6 +67,44 @@ def workers_from_env(default: int = DEFAULT_WORKERS) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{ENV_WORKERS} must be a whole number >= 1, got {raw!r}")
     return int(raw)
+
+
+@dataclass(frozen=True)
+class WorkerChoice:
+    """How many units a run executes at once, and why (``note`` is set when lowered)."""
+
+    workers: int
+    source: str                  # "argument" | "LAKEHOUSE_WORKERS" | "default" | "driver heap"
+    heap_bytes: int | None = None
+    note: str = ""
+
+
+def workers_for_heap(heap_bytes: int | None, wanted: int = DEFAULT_WORKERS) -> int:
+    """At most ``wanted``, one per :data:`HEAP_PER_WORKER` of ``heap_bytes``, at least 1.
+
+    An unknown heap (None) keeps ``wanted``.
+    """
+    if not heap_bytes or heap_bytes <= 0:
+        return wanted
+    fits = int(heap_bytes * (1 + _HEAP_SLACK) // HEAP_PER_WORKER)
+    return max(1, min(wanted, fits))
+
+
+def choose_workers(requested: int | None, heap_bytes: int | None) -> WorkerChoice:
+    """The run's concurrency: an explicit ``requested`` or ``LAKEHOUSE_WORKERS`` is used as
+    given; the default (:data:`DEFAULT_WORKERS`) is lowered to what ``heap_bytes`` holds."""
+    if requested is not None:
+        return WorkerChoice(max(1, requested), "argument", heap_bytes)
+    if os.environ.get(ENV_WORKERS, "").strip():
+        return WorkerChoice(workers_from_env(), ENV_WORKERS, heap_bytes)
+    fits = workers_for_heap(heap_bytes, DEFAULT_WORKERS)
+    if fits >= DEFAULT_WORKERS:
+        return WorkerChoice(DEFAULT_WORKERS, "default", heap_bytes)
+    heap = f"{heap_bytes / GIB:.1f} GiB" if heap_bytes else "unknown"
+    return WorkerChoice(fits, "driver heap", heap_bytes, note=(
+        f"running {fits} unit(s) at a time instead of {DEFAULT_WORKERS}: the driver heap is "
+        f"{heap} (one concurrent unit per {HEAP_PER_WORKER / GIB:g} GiB); raise "
+        f"spark.driver.memory, or set --workers / {ENV_WORKERS} to choose"))
 
 
 def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
@@ -140,9 +192,8 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
 
     ``curate d`` waits for ``ingest d`` and for the curates of datasets ``d`` references
     (earlier in the plan: :func:`lakehouse.runner.curate_order`); an export waits for the
-    curates of its inputs, and runs after the previous export (they share temp view names)
-    without depending on it: a failed export does not keep the next one from running.
-    Stage results in ``summary`` are put back in plan order. Returns one outcome per unit
+    curates of its inputs. Exports run side by side: each registers its input views in its
+    own session. Stage results in ``summary`` are put back in plan order. Returns one outcome per unit
     (failures and units skipped because a dependency failed); the runner decides what they mean.
     """
     from lakehouse.runs.profile import profiling_requested
@@ -151,7 +202,6 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
     workers = workers_from_env() if workers is None else max(1, workers)
     keys: list[str] = []
     units: list[Unit] = []
-    last_export: str | None = None
     for func, item in plan:
         stage, name = func.__name__, getattr(item, "name", str(item))
         key = f"{stage}:{name}"
@@ -162,14 +212,9 @@ def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, An
         elif stage == "export":
             after = {k for k in keys if k.startswith(("curate:", "ingest:"))
                      and k.split(":", 1)[1] in set(getattr(item, "inputs", []) or [])}
-        follows: set[str] = set()
-        if stage == "export":
-            if last_export:
-                follows.add(last_export)
-            last_export = key
         keys.append(key)
         units.append(Unit(key, (lambda f=func, i=item: timed(f, i, {} if profiled else None)),
-                          after, follows))
+                          after))
 
     def pool(key: str) -> None:  # a FAIR pool per dataset (ignored in FIFO mode)
         ctx.spark.sparkContext.setLocalProperty("spark.scheduler.pool",

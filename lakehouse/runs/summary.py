@@ -92,6 +92,8 @@ class RunSummary:
     trigger: dict = field(default_factory=dict)
     stages: list[StageResult] = field(default_factory=list)
     error: str | None = None
+    workers: int | None = None           # units run at once (runs/schedule.choose_workers)
+    notes: list[str] = field(default_factory=list)   # run-wide remarks, e.g. workers lowered
 
     def add(self, result: StageResult) -> StageResult:
         self.stages.append(result)
@@ -161,6 +163,7 @@ class RunSummary:
                 notes += [_indent(f"{s.dataset}/{s.stage} refused {why}") for why in
                           (s.refused[rel] for rel in sorted(s.refused))]
         notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
+        notes += [f"  note: {n}" for n in self.notes]
         footer = f"run {self.run_id}: {self.status}"
         problems = [f"{s.dataset} {s.stage} {s.status}" for s in self.failed_stages]
         problems += [f"{s.dataset} ingest refused {len(s.refused)} file(s)" for s in self.stages

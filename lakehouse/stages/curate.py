@@ -164,7 +164,8 @@ def evaluate(ctx: StageContext, dataset: DatasetConfig, conformed: DataFrame) ->
     failed_counts = _conform_counts(broken, dataset) if broken_rows else {}
     outcome = run_gate(clean, rules=dataset.rules, gate=GATE, dataset=dataset.name,
                        run_id=ctx.run_id,
-                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False))
+                       context=GateContext(spark=ctx.spark, project=ctx.project, cache=False,
+                                           reference_cache=ctx.references))
     _add_conform_results(outcome, rows, broken_rows, failed_counts)
     column_stats = {c.name: {"null_ratio": round(int(counts[f"__nulls:{c.name}"] or 0) / rows, 6)
                              if rows else None} for c in dataset.columns}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lakehouse.config.models import ExportConfig
@@ -19,6 +20,9 @@ from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri, spark_path
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
 MANIFEST = "_manifest.json"
@@ -49,10 +53,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     snapshots = {name: ctx.table(project.table_uri("curated", name)).read(version=versions[name])
                  for name in spec.inputs}
     # the curated_to_exportable gate: raises (exit 3) before anything is written if it blocks
-    passed, outcomes = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id)
-    for name, frame in passed.items():
-        frame.createOrReplaceTempView(name)
-    df = ctx.spark.sql(spec.sql)
+    passed, outcomes = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id,
+                                   references=ctx.references)
+    df = _query(ctx, spec, passed)
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
@@ -96,6 +99,19 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
                       "gates": [gate_summary(o) for o in outcomes.values()]}
     result.status = "succeeded"
     return result
+
+
+def _query(ctx: StageContext, spec: ExportConfig, inputs: dict) -> DataFrame:
+    """The export's SQL over its inputs, each registered as a temp view named after it.
+
+    Temp views belong to a session: the runner gives each unit its own
+    (``StageContext.isolated``), so two exports running at once never read each other's
+    views even when their inputs share names.
+    """
+    for name, frame in inputs.items():
+        frame.createOrReplaceTempView(name)
+    fault_point("views.registered", spec.name)
+    return ctx.spark.sql(spec.sql)
 
 
 def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: int,

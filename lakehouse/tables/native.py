@@ -4,18 +4,23 @@ Used where the Delta JARs are on the classpath (Glue ``--datalake-formats delta`
 Same semantics as the portable backend: idempotency keys become Delta app transactions
 (``txnAppId``/``txnVersion`` writer options; the ``spark.databricks.delta.write.txn*`` SQL
 confs for MERGE), the same schema check runs first, merges keep the latest row per key.
+
+Session settings that parameterize one statement (MERGE's app transaction, VACUUM's
+retention check) are set on a private child session (``spark.isolation``) that runs only that
+statement: set on the caller's session they would apply to every statement any thread runs
+there meanwhile (another table's MERGE would commit under this key, or an unkeyed write would
+record it and make this MERGE a no-op).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from lakehouse.errors import SchemaError, TableError
 from lakehouse.faults import fault_point
+from lakehouse.spark.isolation import isolated_session
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
@@ -205,14 +210,18 @@ class NativeDeltaTable:
         newer = newer_or_equal([F.col(f"s.`{c}`") for c in order_by],
                                [F.col(f"t.`{c}`") for c in order_by])
         cond = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-        builder = (self._dt().alias("t").merge(source.alias("s"), cond)
+        from delta.tables import DeltaTable
+
+        # MERGE runs in the session of its target table: a private one holding the key
+        statement = _txn_session(self.spark, idempotency_key)
+        builder = (DeltaTable.forPath(statement, self.path).alias("t").merge(source.alias("s"), cond)
                    .whenMatchedDelete(condition=newer & F.col(f"s.{DEL}"))
                    .whenMatchedUpdate(condition=newer, set={c: F.col(f"s.`{c}`") for c in cols})
                    .whenNotMatchedInsert(condition=~F.col(f"s.{DEL}"),
                                          values={c: F.col(f"s.`{c}`") for c in cols}))
         if evolve:
             builder = builder.withSchemaEvolution()
-        with self.lock.hold(self.uri), _txn_conf(self.spark, idempotency_key):
+        with self.lock.hold(self.uri):
             before = self.version()
             fault_point("table.before_data_files", self.uri)
             builder.execute()
@@ -267,13 +276,15 @@ class NativeDeltaTable:
                             files_removed=removed, operation="OPTIMIZE")
 
     def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
-        if retention_hours < 168:
-            self.spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+        spark = self.spark
+        if retention_hours < 168:  # for this statement only, not for the caller's session
+            spark = isolated_session(self.spark)
+            spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
         sql = f"VACUUM delta.`{_sql_path(self.path)}` RETAIN {retention_hours} HOURS"
         with self.lock.hold(self.uri):
-            doomed = [r[0] for r in self.spark.sql(sql + " DRY RUN").collect()]
+            doomed = [r[0] for r in spark.sql(sql + " DRY RUN").collect()]
             if not dry_run and doomed:
-                self.spark.sql(sql).collect()
+                spark.sql(sql).collect()
         return doomed
 
 
@@ -298,15 +309,13 @@ def _operation(row) -> str:
     return names.get(op, op)
 
 
-@contextmanager
-def _txn_conf(spark, key: str | None) -> Iterator[None]:
-    """Set delta-spark's session-level app transaction (idempotent MERGE) for one statement."""
-    if key:
-        spark.conf.set(_TXN_CONF[0], key)
-        spark.conf.set(_TXN_CONF[1], str(TXN_VERSION))
-    try:
-        yield
-    finally:
-        if key:
-            for name in _TXN_CONF:
-                spark.conf.unset(name)
+def _txn_session(spark: SparkSession, key: str | None) -> SparkSession:
+    """The session to run one MERGE in: ``spark`` itself without a key; with one, a private
+    child session with delta-spark's session-level app transaction (idempotent MERGE), so
+    the key applies to that MERGE and nothing else (docs/tables.md)."""
+    if not key:
+        return spark
+    session = isolated_session(spark)
+    session.conf.set(_TXN_CONF[0], key)
+    session.conf.set(_TXN_CONF[1], str(TXN_VERSION))
+    return session

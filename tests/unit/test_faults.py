@@ -52,3 +52,31 @@ def test_kill_mode_sends_sigkill() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, env={"PYTHONPATH": str(REPO), FAULT_ENV: "x.y"}, check=False)
     assert done.returncode == -signal.SIGKILL and "survived" not in done.stdout
+
+
+def test_meet_mode_holds_each_thread_until_all_arrived(monkeypatch) -> None:
+    import threading
+
+    import lakehouse.faults as faults
+
+    monkeypatch.setenv(FAULT_ENV, "views.registered")
+    monkeypatch.setenv(MODE_ENV, "meet:2")
+    arrived: list[str] = []
+    passed: list[tuple[str, int]] = []
+
+    def unit(name: str) -> None:
+        arrived.append(name)
+        fault_point("views.registered", name)
+        passed.append((name, len(arrived)))          # how many had arrived when it went on
+
+    first = threading.Thread(target=unit, args=("a",))
+    first.start()
+    first.join(timeout=0.5)
+    assert first.is_alive() and passed == []         # alone at the point: it waits
+    unit("b")
+    first.join()
+    assert sorted(passed) == [("a", 2), ("b", 2)]
+    monkeypatch.setattr(faults, "MEET_TIMEOUT", 0.2)
+    reset_hits()
+    with pytest.raises(TimeoutError, match="fewer than 2 threads"):
+        fault_point("views.registered", "alone")

@@ -85,3 +85,54 @@ def test_following_a_failed_unit_still_runs_but_needing_it_does_not():
         assert ran == ["a", "b"]
         assert outcomes["a"].error is not None and outcomes["b"].error is None
         assert outcomes["c"].skipped_by == "a"
+
+
+def test_default_workers_follow_the_driver_heap(monkeypatch):
+    from lakehouse.runs.schedule import GIB, choose_workers, workers_for_heap
+
+    monkeypatch.delenv("LAKEHOUSE_WORKERS", raising=False)
+    # one unit per GiB, at least one, never above what was wanted; a JVM reporting a bit
+    # less than -Xmx2g still counts as 2 GiB
+    assert [workers_for_heap(int(g * GIB)) for g in (0.5, 1, 1.5, 1.95, 2, 8)] == [1, 1, 1, 2, 2, 2]
+    assert workers_for_heap(16 * GIB, wanted=4) == 4 and workers_for_heap(None) == 2
+    small = choose_workers(None, GIB)
+    assert (small.workers, small.source) == (1, "driver heap")
+    assert "instead of 2" in small.note and "1.0 GiB" in small.note and "--workers" in small.note
+    assert choose_workers(None, 2 * GIB) == choose_workers(None, 2 * GIB)
+    assert (choose_workers(None, 2 * GIB).workers, choose_workers(None, 2 * GIB).note) == (2, "")
+    assert choose_workers(None, None).workers == 2                       # heap unknown
+    assert (choose_workers(3, GIB).workers, choose_workers(3, GIB).note) == (3, "")  # explicit wins
+    monkeypatch.setenv("LAKEHOUSE_WORKERS", "4")
+    assert choose_workers(None, GIB).workers == 4
+
+
+def test_memory_strings_read_as_spark_reads_them():
+    from lakehouse.spark.heap import parse_memory
+
+    assert parse_memory("2g") == 2 * 1024 ** 3 and parse_memory("512m") == 512 * 1024 ** 2
+    assert parse_memory("1536") == 1536 * 1024 ** 2                 # no unit: MiB
+    assert parse_memory("4GB") == 4 * 1024 ** 3
+    assert parse_memory("") is None and parse_memory("lots") is None and parse_memory(None) is None
+
+
+def test_exports_of_one_run_are_not_chained():
+    """Exports used to run one after another (shared temp view names); each unit now has its
+    own session, so two exports of the same inputs start together."""
+    from types import SimpleNamespace
+
+    from lakehouse.runs.schedule import run_plan
+
+    both = threading.Barrier(2, timeout=20)   # passes only if the two run at the same time
+
+    def export(item):
+        both.wait()
+        return item.name
+
+    plan = [(export, SimpleNamespace(name="x", inputs=["trips"])),
+            (export, SimpleNamespace(name="y", inputs=["trips"]))]
+    ctx = SimpleNamespace(spark=SimpleNamespace(sparkContext=SimpleNamespace(
+        setLocalProperty=lambda *a: None)))
+    outcomes = run_plan(plan, lambda func, item, _: func(item), ctx=ctx,
+                        summary=SimpleNamespace(stages=[]), workers=2)
+    assert [o.value for o in outcomes] == ["x", "y"]
+    assert all(o.error is None for o in outcomes)
