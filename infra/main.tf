@@ -83,6 +83,7 @@ module "iam" {
   emr_serverless_application_arn = module.jobs.emr_serverless_application_arn
   lock_table_arn                 = module.locks.lock_table_arn
   kms_key_arn                    = local.kms_key_arn
+  secrets                        = var.secrets
   tags                           = local.tags
 }
 

@@ -156,6 +156,17 @@ variable "lambda_layer_arns" {
   default     = []
 }
 
+variable "secrets" {
+  description = "runtimes.secrets (`lakehouse infra vars`): SSM parameter names, Secrets Manager secret names or ARNs, and runtimes.secrets_kms_keys (customer managed keys that encrypt them). The job roles may read exactly these."
+  type = object({
+    ssm_parameters         = optional(list(string), [])
+    secretsmanager_secrets = optional(list(string), [])
+    kms_key_arns           = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "use_kms" {
   description = "Encrypt with a customer-managed key (rotation on); false: SSE-S3 and AWS-managed keys."
   type        = bool

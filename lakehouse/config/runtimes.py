@@ -108,11 +108,15 @@ class RuntimesSection(_Strict):
     the job needs to where the cluster reads it: ``ssm:<parameter name or ARN>`` or
     ``secretsmanager:<secret id or ARN>[#json-key]``. ``lakehouse submit`` ships a
     ``${env:VAR}`` of such a variable as the reference, never its value, and the job sets
-    the variable from that source before it loads ``conf/``.
+    the variable from that source before it loads ``conf/``. ``secrets_kms_keys`` lists the
+    customer managed keys (key ARNs) that encrypt them, for ``lakehouse infra vars`` to grant
+    ``kms:Decrypt`` through SSM / Secrets Manager (none is needed under ``aws/ssm`` or
+    ``aws/secretsmanager``).
     """
 
     region: str | None = None
     secrets: dict[str, str] = Field(default_factory=dict)
+    secrets_kms_keys: list[str] = Field(default_factory=list)
     artifacts_uri: str | None = None
     endpoint_url: str | None = None
     poll_seconds: float = Field(default=15.0, gt=0)
@@ -132,4 +136,16 @@ class RuntimesSection(_Strict):
             if not source.startswith(SECRET_SOURCES) or source.endswith(":"):
                 raise ValueError(f"secrets.{var}: {source!r} must be ssm:<parameter> or "
                                  "secretsmanager:<secret id>[#json-key]")
+        return value
+
+    @field_validator("secrets_kms_keys")
+    @classmethod
+    def _key_arns(cls, value: list[str]) -> list[str]:
+        # IAM authorizes kms:Decrypt on the key's ARN: an alias or a bare key id grants nothing
+        for i, arn in enumerate(value):
+            parts = arn.split(":", 5)
+            if len(parts) != 6 or parts[0] != "arn" or parts[2] != "kms" \
+                    or not parts[5].startswith("key/"):
+                raise ValueError(f"secrets_kms_keys[{i}]: {arn!r} must be a KMS key ARN "
+                                 "(arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), not an alias or id")
         return value

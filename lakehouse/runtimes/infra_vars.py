@@ -2,7 +2,8 @@
 
 ``terraform_vars`` renders the variables of ``infra/`` (written as ``terraform.tfvars.json``,
 which Terraform reads natively) from the loaded project, so bucket, database, lock-table and
-Glue settings cannot drift from the pipeline's configuration. With an artifact set
+Glue settings cannot drift from the pipeline's configuration; the secrets ``runtimes.secrets``
+declares become the job roles' only SSM / Secrets Manager grants. With an artifact set
 (``lakehouse package``) it also renders the Glue script location and job parameters exactly
 as ``lakehouse submit`` would (same content-addressed keys, same ``DefaultArguments``).
 ``profile_from_outputs`` maps ``terraform output -json`` back into a profile. Spark-free.
@@ -85,6 +86,9 @@ def terraform_vars(project: Project, *, artifacts: ArtifactSet | None = None,
                      "max_receives": lake.triggers.max_receives or 5,
                      "visibility_timeout_seconds": lake.triggers.visibility_timeout_seconds},
     }
+    secrets = secret_grants(lake.runtimes.secrets, lake.runtimes.secrets_kms_keys)
+    if secrets:
+        out["secrets"] = secrets
     if lake.triggers.idempotency.backend == "dynamodb":
         out["idempotency_table"] = lake.triggers.idempotency.table
     if lambda_package_file:
@@ -92,6 +96,26 @@ def terraform_vars(project: Project, *, artifacts: ArtifactSet | None = None,
     if artifacts is not None:
         out.update(_glue_job_inputs(project, artifacts, out["artifacts"]))
     return out
+
+
+def secret_grants(secrets: dict[str, str], kms_keys: list[str]) -> dict[str, list[str]]:
+    """The ``secrets`` variable: what the job roles may read for ``runtimes.secrets``.
+
+    ``ssm:<name or ARN>`` becomes a parameter, ``secretsmanager:<id>[#json-key]`` a secret (the
+    JSON key is read from the value, not a resource); ``kms_keys`` are the customer managed
+    keys that encrypt them. Empty when nothing is declared (Terraform then grants nothing).
+    """
+    if not secrets:
+        return {}
+    parameters, managed = set(), set()
+    for source in secrets.values():
+        kind, _, ident = source.partition(":")
+        if kind == "ssm":
+            parameters.add(ident)
+        else:
+            managed.add(ident.partition("#")[0])
+    return {"ssm_parameters": sorted(parameters), "secretsmanager_secrets": sorted(managed),
+            "kms_key_arns": sorted(set(kms_keys))}
 
 
 def _glue_job_inputs(project: Project, artifacts: ArtifactSet,

@@ -96,3 +96,49 @@ def test_cli_writes_tfvars_json_and_reads_outputs_back(dev, tmp_path: Path) -> N
 def test_outputs_without_profile_are_refused() -> None:
     with pytest.raises(ConfigError, match="no `profile` output"):
         profile_from_outputs({"queue_url": {"value": "x"}})
+
+
+CMK = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _with_secrets(tmp_path: Path, runtimes: dict) -> Path:
+    """conf/ of this repository with ``runtimes`` values added to the dev profile."""
+    import shutil
+
+    import yaml
+
+    conf = tmp_path / "conf"
+    shutil.copytree(REPO / "conf", conf)
+    lake = yaml.safe_load((conf / "lake.yaml").read_text())
+    lake["profiles"]["dev"]["runtimes"].update(runtimes)
+    (conf / "lake.yaml").write_text(yaml.safe_dump(lake))
+    return conf
+
+
+def test_declared_secrets_become_the_secrets_variable(dev, tmp_path: Path) -> None:
+    assert "secrets" not in terraform_vars(dev)     # nothing declared: Terraform grants nothing
+    conf = _with_secrets(tmp_path, {
+        "secrets": {"LINEAGE_TOKEN": "ssm:/lakehouse/dev/lineage-token",
+                    "API_KEY": "ssm:plain-name",
+                    "DB_PASSWORD": "secretsmanager:dev/warehouse#password",
+                    "DB_USER": "secretsmanager:dev/warehouse#user",
+                    "OTHER": "secretsmanager:arn:aws:secretsmanager:eu-west-1:111122223333:"
+                             "secret:shared/other-a1b2c3"},
+        "secrets_kms_keys": [CMK]})
+    values = terraform_vars(load_project(conf, "dev"))
+    assert values["secrets"] == {
+        "ssm_parameters": ["/lakehouse/dev/lineage-token", "plain-name"],
+        # one secret read for two JSON keys; the key is not part of the resource
+        "secretsmanager_secrets": [
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared/other-a1b2c3",
+            "dev/warehouse"],
+        "kms_key_arns": [CMK]}
+
+
+def test_a_secrets_key_that_is_not_a_key_arn_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", "acme-unit-lake")
+    conf = _with_secrets(tmp_path, {"secrets": {"TOKEN": "ssm:/t"},
+                                    "secrets_kms_keys": ["alias/lakehouse-secrets"]})
+    with pytest.raises(ConfigError) as err:
+        load_project(conf, "dev")
+    assert "secrets_kms_keys[0]" in str(err.value) and "key ARN" in str(err.value)

@@ -44,6 +44,7 @@ module "lakehouse" {
   lambda_package_file    = var.lambda_package_file
   lambda_package_s3      = var.lambda_package_s3
   lambda_layer_arns      = var.lambda_layer_arns
+  secrets                = var.secrets
   use_kms                = var.use_kms
   enable_query           = var.enable_query
   lifecycle_days         = var.lifecycle_days

@@ -52,3 +52,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "secrets" {
+  description = "runtimes.secrets the jobs read: SSM parameter names (or ARNs), Secrets Manager secret names (or full ARNs), and the customer managed keys that encrypt them (none for aws/ssm, aws/secretsmanager)."
+  type = object({
+    ssm_parameters         = optional(list(string), [])
+    secretsmanager_secrets = optional(list(string), [])
+    kms_key_arns           = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+}

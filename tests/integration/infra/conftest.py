@@ -37,6 +37,12 @@ MOTO_PROVIDER = """provider "aws" {{
   }}
 }}
 """
+# runtimes.secrets the dev stack is rendered with (conf/ declares none, and its jobs must not
+# try to read any): an SSM parameter, a Secrets Manager secret read for one JSON key, and the
+# customer managed key that encrypts them. test_iam_proven judges the grants Terraform makes.
+STACK_SECRETS = {"LAKEHOUSE_IT_TOKEN": "ssm:/lakehouse/it/token",
+                 "LAKEHOUSE_IT_DB_PASSWORD": "secretsmanager:lakehouse/it/db#password"}
+STACK_SECRETS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b5e1c2d-3f4a-4b6c-8d9e-0f1a2b3c4d5e"
 # Resources moto cannot apply, switched off by their guard variable (see infra/README.md).
 MOTO_GUARDS = {"enable_emr_serverless": False}  # moto creates applications STARTED, not CREATED
 
@@ -100,6 +106,15 @@ def _lambda_zip(out: Path, bucket: str) -> Path:
 
 
 
+def _declaring_secrets(project):
+    """``project`` whose profile declares :data:`STACK_SECRETS` (the conf files unchanged)."""
+    import dataclasses
+
+    runtimes = project.lake.runtimes.model_copy(
+        update={"secrets": STACK_SECRETS, "secrets_kms_keys": [STACK_SECRETS_KEY]})
+    return dataclasses.replace(project, lake=project.lake.model_copy(update={"runtimes": runtimes}))
+
+
 @pytest.fixture(scope="session")
 def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     """Render tfvars from conf/ (profile dev), apply infra/envs/dev to moto; yield what was applied."""
@@ -122,7 +137,8 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     from lakehouse.runtimes.manifest import ArtifactSet
 
     lambda_zip = _lambda_zip(base / "dist", bucket)  # the real `lakehouse package --lambda` set
-    tfvars = terraform_vars(project, region="us-east-1", artifacts=ArtifactSet.load(base / "dist"),
+    tfvars = terraform_vars(_declaring_secrets(project), region="us-east-1",
+                            artifacts=ArtifactSet.load(base / "dist"),
                             lambda_package_file=str(lambda_zip))
     tfvars.update(MOTO_GUARDS, force_destroy=True)
 

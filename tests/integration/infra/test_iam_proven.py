@@ -17,6 +17,7 @@ condition it cannot evaluate (``s3:prefix``) into an explicit deny - see docs/ru
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -31,7 +32,7 @@ from iam_platform import (
     trigger_lambda_role,
 )
 from iam_policies import RenderedIam
-from iam_requests import IamRequest, Translator
+from iam_requests import SECURE, IamRequest, Translator
 from iam_run import LoggedMoto
 from iam_simulator import Verdict, denied, evaluate, evaluate_many, need_simulator
 
@@ -284,3 +285,50 @@ def test_removing_any_action_the_code_needs_is_denied(rendered, artifacts_uri, j
                  if not [v for v in denied(verdicts) if v.request.action == action]]
     assert len(needed) > 15
     assert not survivors, f"{role} still does everything without: {survivors}"
+
+
+def _secret_reads(cmk: str) -> list[tuple[IamRequest, bool]]:
+    """What the job does for the stack's ``runtimes.secrets`` (conftest.STACK_SECRETS, their
+    key ``cmk``), and near misses, each with whether AWS must allow it."""
+    ssm, sm = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret"
+    other_key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+    via_ssm = {**SECURE, "kms:ViaService": f"ssm.{REGION}.amazonaws.com"}
+    via_sm = {**SECURE, "kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    return [
+        (IamRequest("ssm:GetParameter", f"{ssm}/lakehouse/it/token", SECURE, "declared"), True),
+        (IamRequest("ssm:GetParameter", f"{ssm}/lakehouse/it/other", SECURE, "undeclared"), False),
+        (IamRequest("ssm:GetParameter", f"{ssm}/lakehouse/it/token-2", SECURE, "name prefix"), False),
+        (IamRequest("secretsmanager:GetSecretValue", f"{sm}:lakehouse/it/db-Ab12Cd", SECURE,
+                    "declared (AWS appends 6 characters)"), True),
+        (IamRequest("secretsmanager:GetSecretValue", f"{sm}:lakehouse/it/db-copy-Ab12Cd", SECURE,
+                    "another secret whose name starts with the declared one"), False),
+        (IamRequest("secretsmanager:GetSecretValue", f"{sm}:lakehouse/it/other-Ab12Cd", SECURE,
+                    "undeclared"), False),
+        (IamRequest("kms:Decrypt", cmk, via_ssm, "SecureString under the CMK"), True),
+        (IamRequest("kms:Decrypt", cmk, via_sm, "secret under the CMK"), True),
+        (IamRequest("kms:Decrypt", cmk, SECURE, "the CMK, not through SSM"), False),
+        (IamRequest("kms:Decrypt", other_key, via_ssm, "an undeclared key"), False),
+    ]
+
+
+@pytest.mark.parametrize("role", [GLUE_ROLE, EMR_ROLE])
+def test_only_declared_secrets_are_readable(rendered, dev_stack, role) -> None:
+    """runtimes.secrets -> `lakehouse infra vars` -> Terraform: each job role may read exactly
+    the declared parameter and secret, and decrypt with their CMK only through those services."""
+    declared = dev_stack["tfvars"]["secrets"]
+    assert declared["ssm_parameters"] == ["/lakehouse/it/token"]
+    assert declared["secretsmanager_secrets"] == ["lakehouse/it/db"]    # the JSON key dropped
+    [cmk] = declared["kms_key_arns"]
+    reads = _secret_reads(cmk)
+    with_keys = copy.deepcopy(rendered)
+    for key in {r.resource for r, _ in reads if r.action == "kms:Decrypt"}:
+        # the KMS default key policy: the account's IAM policies decide (KMS developer guide)
+        with_keys.resource_policies[key] = {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
+            "Resource": "*"}]}
+    expected = {r.key(): allowed for r, allowed in reads}
+    verdicts = evaluate(with_keys, role, [r for r, _ in reads])
+    assert len(verdicts) == len(expected)
+    wrong = [v for v in verdicts if v.result == "Error" or v.allowed != expected[v.request.key()]]
+    assert not wrong, "\n".join(map(str, wrong))
