@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lakehouse.config.ml import MLSpec
-from lakehouse.config.quality import GATE_NAMES, GateRules
+from lakehouse.config.ml_spec import MLSpec
+from lakehouse.config.quality_spec import GATE_NAMES, GateRules
 from lakehouse.config.runtimes import RuntimesSection
 from lakehouse.config.triggers import TriggersSection
 from lakehouse.config.types import normalize_type

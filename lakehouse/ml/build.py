@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.config.ml import MLSpec
+from lakehouse.config.ml_spec import MLSpec
 from lakehouse.config.models import ExportConfig
 from lakehouse.errors import ConfigError
 from lakehouse.ml import checks, classes, features, manifest, splits, stats, transforms, writer

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lakehouse.config.ml import MLSpec
+from lakehouse.config.ml_spec import MLSpec
 from lakehouse.errors import QualityGateError
 from lakehouse.ml import classes
 from lakehouse.quality.results import RuleResult, blocked_error

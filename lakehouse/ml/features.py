@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from lakehouse.config.ml import FlattenSpec, MLSpec, TimeFeaturesSpec
+from lakehouse.config.ml_spec import FlattenSpec, MLSpec, TimeFeaturesSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.config.ml import SPLITS, MLSpec
+from lakehouse.config.ml_spec import SPLITS, MLSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lakehouse.config.ml import MLSpec
+from lakehouse.config.ml_spec import MLSpec
 from lakehouse.ml import classes
 from lakehouse.ml.checks import SplitStats
 from lakehouse.ml.drift import psi

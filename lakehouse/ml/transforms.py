@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.config.ml import TransformsSpec
+from lakehouse.config.ml_spec import TransformsSpec
 from lakehouse.ml.classes import class_name
 
 if TYPE_CHECKING:

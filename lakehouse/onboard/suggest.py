@@ -4,6 +4,8 @@ Spark-free. The draft is plain data (what ``conf/datasets/NAME.yaml`` will hold)
 comments that explain each inferred type, key, partition and rule, so the user can edit it
 with the evidence in front of them. Suggested rules hold on the sample by construction and
 default to severity ``warn``: they report drift in later deliveries without holding rows back.
+Rule suggestions come from the rule types themselves (``suggest_column`` /
+``suggest_dataset`` in :mod:`lakehouse.config.rule_types`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lakehouse.config.quality_spec import GATE_NAMES
+from lakehouse.config.rule_types import SuggestContext, Suggestion, rule_types
+from lakehouse.config.rule_types.values import MAX_SET_VALUES
 from lakehouse.onboard.profile import ColumnProfile, DataProfile
 
-NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
-MAX_SET_VALUES = 12
+__all__ = ["HASH_KEY", "KEY_HINT", "MAX_SET_VALUES", "Draft", "business_date", "choose_key",
+           "describe_column", "rank_keys", "suggest_contract", "suggest_rules"]
 KEY_HINT = re.compile(r"(^id$|_id$|^id_|key$|code$|_no$|number$|^uuid)")
 HASH_KEY = "_record_hash"
 
@@ -61,8 +66,9 @@ def suggest_contract(name: str, profile: DataProfile, *, source_path: str, patte
     }
     if date_col:
         doc["partition_by"] = [date_col]
-    raw_rules, raw_notes = suggest_rules(profile, key)
-    out_rules, out_notes = _export_rules(key)
+    suggested = _suggested(profile, key)
+    raw_rules, raw_notes = suggested["raw_to_curated"]
+    out_rules, out_notes = suggested["curated_to_exportable"]
     doc["rules"] = {"raw_to_curated": raw_rules, "curated_to_exportable": out_rules}
     draft = Draft(doc=doc, column_notes=notes,
                   rule_notes={"raw_to_curated": raw_notes, "curated_to_exportable": out_notes})
@@ -122,46 +128,36 @@ def business_date(profile: DataProfile) -> tuple[str | None, dict | None]:
 
 def suggest_rules(profile: DataProfile, key: list[str]) -> tuple[list[dict], list[str]]:
     """Row rules the whole sample satisfies (severity warn), each with its evidence."""
-    rules: list[dict] = [{"name": "not_empty", "rule": "row_count", "min": 1, "severity": "fail"}]
-    notes = ["a delivery with no rows blocks the gate"]
-    rows = profile.rows
-    for col in profile.columns:
-        base = _rule_base(col.name)
-        if col.nulls == 0 and col.name not in key and rows:
-            rules.append({"name": f"{base}_present", "rule": "not_null", "column": col.name,
-                          "severity": "warn"})
-            notes.append(f"no nulls in {rows:,} sampled rows")
-        if (col.values is not None and 1 <= len(col.values) <= MAX_SET_VALUES
-                and col.type in ("string", "int", "bigint", "tinyint", "smallint")
-                and rows >= 3 * len(col.values)):
-            rules.append({"name": f"{base}_values", "rule": "in_set", "column": col.name,
-                          "values": sorted(col.values, key=str), "severity": "warn"})
-            notes.append(f"only {len(col.values)} distinct values in the sample")
-        elif (col.type in NUMERIC and col.minimum is not None and col.maximum is not None
-              and col.name not in key):
-            rules.append({"name": f"{base}_range", "rule": "between", "column": col.name,
-                          "min": col.minimum, "max": col.maximum, "severity": "warn"})
-            notes.append(f"sampled range {col.minimum} .. {col.maximum}; widen as needed")
-        elif col.type == "string" and col.code_pattern:
-            rules.append({"name": f"{base}_format", "rule": "regex", "column": col.name,
-                          "pattern": col.code_pattern, "severity": "warn"})
-            notes.append("every sampled value looks like a code")
+    rules, notes = _suggested(profile, key)["raw_to_curated"]
     return rules, notes
 
 
-def _export_rules(key: list[str]) -> tuple[list[dict], list[str]]:
-    if key == [HASH_KEY]:
-        return [], []
-    if len(key) == 1:
-        rule = {"name": "key_unique", "rule": "unique", "column": key[0], "severity": "fail"}
-    else:
-        rule = {"name": "key_unique", "rule": "compound_unique", "columns": key, "severity": "fail"}
-    return [rule], ["the primary key must stay unique in curated"]
+def _suggested(profile: DataProfile, key: list[str]) -> dict[str, tuple[list, list]]:
+    """Every registered rule type's suggestions, per gate: first the dataset-wide ones, then
+    per column (one per exclusive group, in registry order)."""
+    ctx = SuggestContext(profile=profile, key=[] if key == [HASH_KEY] else list(key))
+    out: dict[str, tuple[list, list]] = {gate: ([], []) for gate in GATE_NAMES}
 
+    def add(found: Suggestion) -> None:
+        out[found.gate][0].append(found.rule)
+        out[found.gate][1].append(found.note)
 
-def _rule_base(column: str) -> str:
-    base = column.lstrip("_") or "col"
-    return base if base[0].isalpha() else f"c{base}"
+    types = rule_types()
+    for rt in types:
+        if rt.suggest_dataset is not None:
+            for found in rt.suggest_dataset(ctx):
+                add(found)
+    for col in profile.columns:
+        taken: set[str] = set()
+        for rt in types:
+            if rt.suggest_column is None or rt.suggest_group in taken:
+                continue
+            found = rt.suggest_column(col, ctx)
+            if found is not None:
+                add(found)
+                if rt.suggest_group:
+                    taken.add(rt.suggest_group)
+    return out
 
 
 def _key_notes(profile: DataProfile, key: list[str], date_col: str | None,

@@ -75,7 +75,7 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
              context: GateContext | None = None) -> GateOutcome:
     """Evaluate ``rules`` of ``gate`` on ``df`` in one pass; see the module docstring.
 
-    ``rules`` is a dataset's :class:`~lakehouse.config.quality.GateRules` (the gate's list is
+    ``rules`` is a dataset's :class:`~lakehouse.config.quality_spec.GateRules` (the gate's list is
     picked) or a plain sequence of rule specs.
     """
     from pyspark.sql import functions as F
@@ -90,7 +90,7 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
 
     refs = _reference_keys(rule_list, ctx, dataset)
     work, ref_flags = R.attach_references(df, rule_list, refs)
-    checks = {r.name: R.violation(r, ref_flags) for r in rule_list if r.level == "row"}
+    checks = {r.name: R.violation(r, ref_flags, now=now) for r in rule_list if r.level == "row"}
     live = {name: expr for name, expr in checks.items() if expr is not None}
     blocking_names = [r.name for r in rule_list if r.name in live and r.severity != "warn"]
 

@@ -9,8 +9,11 @@ SQL expectations refer to referenced tables as temp views named :func:`ref_view`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from lakehouse.config.rule_types import GxContext, rule_type
+from lakehouse.config.rule_types.references import ref_view
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import (
@@ -19,13 +22,10 @@ if TYPE_CHECKING:
 
     from lakehouse.quality.outcome import GateOutcome
 
-# SQL below is built from the dataset contract (trusted config), never from data.
+__all__ = ["build_suite", "expectations_for", "ref_view", "suite_name", "validation_result"]
+
+# SQL in expectations is built from the dataset contract (trusted config), never from data.
 _GX_SEVERITY = {"warn": "warning", "quarantine": "critical", "fail": "critical"}
-
-
-def ref_view(dataset: str, column: str) -> str:
-    """Temp view name a referential SQL expectation reads (distinct keys of ``dataset``)."""
-    return f"lakehouse_ref_{dataset}_{column}"
 
 
 def suite_name(dataset: str, gate: str) -> str:
@@ -34,7 +34,8 @@ def suite_name(dataset: str, gate: str) -> str:
 
 def expectations_for(rule, *, gate: str, baseline: Mapping[str, float] | None = None,
                      now: datetime | None = None) -> list:
-    """The GX expectations that state ``rule`` (drift without a baseline states nothing)."""
+    """The GX expectations that state ``rule`` (drift without a baseline states nothing):
+    its rule type's mapping (:mod:`lakehouse.config.rule_types`) as GX objects."""
     import great_expectations.expectations as gxe
 
     common: dict[str, Any] = {
@@ -46,74 +47,9 @@ def expectations_for(rule, *, gate: str, baseline: Mapping[str, float] | None = 
     mostly = {}
     if rule.severity == "fail" and rule.threshold and rule.threshold.max_ratio is not None:
         mostly = {"mostly": 1.0 - rule.threshold.max_ratio}
-    col = getattr(rule, "column", None)
-    q = f"`{col}`" if col else ""
-    kind = rule.rule
-    if kind == "not_null":
-        return [gxe.ExpectColumnValuesToNotBeNull(column=col, **mostly, **common)]
-    if kind == "in_set":
-        return [gxe.ExpectColumnValuesToBeInSet(column=col, value_set=list(rule.values),
-                                                **mostly, **common)]
-    if kind == "between":
-        return [gxe.ExpectColumnValuesToBeBetween(column=col, min_value=rule.min,
-                                                  max_value=rule.max, **mostly, **common)]
-    if kind == "regex":
-        return [gxe.ExpectColumnValuesToMatchRegex(column=col, regex=rule.pattern,
-                                                   **mostly, **common)]
-    if kind == "length":
-        return [gxe.ExpectColumnValueLengthsToBeBetween(column=col, min_value=rule.min,
-                                                        max_value=rule.max, **mostly, **common)]
-    if kind == "unique":
-        return [gxe.ExpectColumnValuesToBeUnique(column=col, **mostly, **common)]
-    if kind == "compound_unique":
-        return [gxe.ExpectCompoundColumnsToBeUnique(column_list=rule.columns(),
-                                                    ignore_row_if="any_value_is_missing",
-                                                    **mostly, **common)]
-    if kind == "expression":
-        sql = f"SELECT * FROM {{batch}} WHERE NOT coalesce(({rule.expr}), true)"  # noqa: S608
-        return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
-    if kind == "type_castable":
-        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND "  # noqa: S608
-               f"try_cast({q} AS {rule.type}) IS NULL")
-        return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
-    if kind == "references":
-        view, ref = ref_view(rule.dataset, rule.target_column), f"`{rule.target_column}`"
-        sql = (f"SELECT * FROM {{batch}} WHERE {q} IS NOT NULL AND {q} NOT IN "  # noqa: S608
-               f"(SELECT {ref} FROM {view} WHERE {ref} IS NOT NULL)")
-        return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=sql, **common)]
-    if kind == "row_count":
-        return [gxe.ExpectTableRowCountToBeBetween(min_value=rule.min, max_value=rule.max,
-                                                   **common)]
-    if kind == "freshness":
-        oldest = (now or datetime.now(UTC)) - timedelta(seconds=rule.max_age_seconds)
-        return [gxe.ExpectColumnMaxToBeBetween(
-            column=col, min_value=oldest.replace(tzinfo=None).isoformat(), **common)]
-    if kind == "drift":
-        return _drift_expectations(rule, baseline, common)
-    raise ValueError(f"no GX expectation for rule type {kind!r}")
-
-
-def _drift_expectations(rule, baseline: Mapping[str, float] | None, common: dict) -> list:
-    import great_expectations.expectations as gxe
-
-    if not baseline:
-        return []
-    out = []
-    tol = rule.tolerance
-    for metric in rule.metrics:
-        base = baseline.get(f"{metric}:{rule.column}")
-        if base is None:
-            continue
-        if metric == "null_ratio":
-            lo, hi = max(0.0, 1 - base - tol), min(1.0, 1 - base + tol)
-            out.append(gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
-                column=rule.column, min_value=lo, max_value=hi, **common))
-            continue
-        lo, hi = base - abs(base) * tol, base + abs(base) * tol
-        cls = {"mean": gxe.ExpectColumnMeanToBeBetween, "stddev": gxe.ExpectColumnStdevToBeBetween,
-               "distinct_count": gxe.ExpectColumnUniqueValueCountToBeBetween}[metric]
-        out.append(cls(column=rule.column, min_value=lo, max_value=hi, **common))
-    return out
+    ctx = GxContext(mostly=mostly, now=now or datetime.now(UTC), baseline=baseline)
+    return [getattr(gxe, cls)(**kwargs, **common)
+            for cls, kwargs in rule_type(rule.rule).expectations(rule, ctx)]
 
 
 def build_suite(rules: Sequence, *, dataset: str, gate: str,
@@ -193,11 +129,13 @@ def _skipped(res) -> dict | None:
 def _result_dict(rule, res, exp) -> dict:
     if res.status == "skipped":
         return {}
-    if rule.rule in ("expression", "type_castable", "references"):
+    rt = rule_type(rule.rule)
+    if rt.gx_result == "rows":
         return {"observed_value": res.failing,
                 "details": {"unexpected_rows": res.samples}}
     if res.level == "dataset":
-        return {"observed_value": _observed(rule, res, exp)}
+        observed = rt.gx_observed(rule, res, exp.expectation_type) if rt.gx_observed else None
+        return {"observed_value": observed}
     col = getattr(rule, "column", None)
     cols = rule.columns()
     values = [s.get(col) if col else {c: s.get(c) for c in cols} for s in res.samples]
@@ -206,17 +144,3 @@ def _result_dict(rule, res, exp) -> dict:
             "unexpected_percent": pct, "unexpected_percent_total": pct,
             "unexpected_percent_nonmissing": pct, "missing_count": 0, "missing_percent": 0.0,
             "partial_unexpected_list": values}
-
-
-def _observed(rule, res, exp) -> Any:
-    if rule.rule == "row_count":
-        return res.total
-    if rule.rule == "freshness":
-        return res.observed.get("newest")
-    metric = {"expect_column_mean_to_be_between": "mean",
-              "expect_column_stdev_to_be_between": "stddev",
-              "expect_column_unique_value_count_to_be_between": "distinct_count",
-              "expect_column_proportion_of_non_null_values_to_be_between": "null_ratio"}
-    key = metric.get(exp.expectation_type)
-    value = res.observed.get("current", {}).get(key)
-    return 1 - value if key == "null_ratio" and value is not None else value

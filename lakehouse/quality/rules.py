@@ -1,18 +1,22 @@
 """Row-level rules compiled to Spark Column expressions (``True`` = the row violates the rule).
 
-Every expression is null-safe (never null) so the gate can fold them into one array of
-failed rule names in a single projection. Rules that need other rows (unique keys) use a
-window; referential rules check against the :class:`ReferenceKeys` of their table and
-column (:func:`reference_keys`: an ``IN`` list for small tables, else one broadcast left
-join against the distinct keys, added by :func:`attach_references`).
+Each rule type states its violation as Spark SQL (:mod:`lakehouse.config.rule_types`); here
+it becomes one null-safe Column (never null) so the gate can fold them into one projection.
+Rules that need other rows (unique keys) use a window; referential rules check against
+the :class:`ReferenceKeys` of their table and column (:func:`reference_keys`: an ``IN``
+list for small tables, else one broadcast left join against the distinct keys, added by
+:func:`attach_references`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lakehouse.config.rule_types import RowContext, rule_type
+from lakehouse.config.rule_types.base import ident, sql_literal
 from lakehouse.errors import QualityGateError
 
 if TYPE_CHECKING:
@@ -30,28 +34,9 @@ def _c(name: str) -> Column:
 
 def describe(rule) -> str:
     """A one-line, human-readable statement of what ``rule`` expects."""
-    kind = rule.rule
-    col = getattr(rule, "column", None)
-    text = {
-        "not_null": lambda: f"{col} is null",
-        "type_castable": lambda: f"{col} does not cast to {rule.type}",
-        "expression": lambda: f"not ({rule.expr})",
-        "in_set": lambda: f"{col} not in {list(rule.values)[:10]}",
-        "between": lambda: f"{col} outside [{_num(rule.min)}, {_num(rule.max)}]",
-        "regex": lambda: f"{col} does not match /{rule.pattern}/",
-        "length": lambda: f"length({col}) outside [{rule.min}, {rule.max}]",
-        "unique": lambda: f"{col} is duplicated",
-        "compound_unique": lambda: f"({', '.join(rule.columns())}) is duplicated",
-        "references": lambda: f"{col} not found in {rule.dataset}.{rule.target_column}",
-    }.get(kind)
-    base = text() if text else kind
+    rt = rule_type(rule.rule)
+    base = rt.describe(rule) if rt.describe else rule.rule
     return f"{rule.name}: {base}"
-
-
-def _num(value) -> str:
-    if value is None:
-        return "…"
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 MAX_INLINE_KEYS = 50_000
@@ -90,8 +75,8 @@ def reference_keys(ref: DataFrame, column: str, *, table: str, dataset: str,
 
 def attach_references(df: DataFrame, rules: Sequence,
                       references: Mapping[tuple[str, str], ReferenceKeys],
-                      ) -> tuple[DataFrame, dict[str, Column]]:
-    """Prepare referential rules; return the df and, per rule, a "key exists" expression.
+                      ) -> tuple[DataFrame, dict[str, str]]:
+    """Prepare referential rules; return the df and, per rule, a "key exists" SQL expression.
 
     ``references`` maps (table, column) to its keys. Small key sets are checked with a
     hash-set ``IN`` (no join, no extra job on the data); larger ones with a broadcast left
@@ -100,7 +85,7 @@ def attach_references(df: DataFrame, rules: Sequence,
     """
     from pyspark.sql import functions as F
 
-    flags: dict[str, Column] = {}
+    flags: dict[str, str] = {}
     for i, rule in enumerate(r for r in rules if r.rule == "references"):
         found = references.get((rule.dataset, rule.target_column))
         if found is None:
@@ -111,85 +96,33 @@ def attach_references(df: DataFrame, rules: Sequence,
         flag, key = REF_FLAG.format(i=i), f"{REF_KEY}_{i}"
         keys = found.frame.select(F.col(REF_KEY).alias(key), F.lit(True).alias(flag))
         df = df.join(F.broadcast(keys), _c(rule.column) == F.col(key), "left").drop(key)
-        flags[rule.name] = F.col(flag).isNotNull()
+        flags[rule.name] = f"{ident(flag)} IS NOT NULL"
     return df, flags
 
 
-def _in_list(column: str, values: list) -> Column:
-    """``column IN (values)`` parsed from one SQL string: ``Column.isin`` would cost one py4j
+def _in_list(column: str, values: list) -> str:
+    """``column IN (values)`` as one SQL string: ``Column.isin`` would cost one py4j
     round trip per value (seconds for a few thousand keys)."""
-    from pyspark.sql import functions as F
-
     if not values:
-        return F.lit(False)
-    items = ", ".join(_sql_literal(v) for v in values)
-    return F.expr(f"`{column}` IN ({items})")
+        return "false"
+    items = ", ".join(sql_literal(v) for v in values)
+    return f"{ident(column)} IN ({items})"
 
 
-def _sql_literal(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{text}'"
+def violation(rule, ref_flags: Mapping[str, str], *, now: datetime | None = None,
+              ) -> Column | None:
+    """The violation expression of a row-level ``rule`` (None when it cannot be evaluated).
 
-
-def violation(rule, ref_flags: Mapping[str, Column]) -> Column | None:
-    """The violation expression of a row-level ``rule`` (None when it cannot be evaluated)."""
+    ``ref_flags``: rule name -> "key exists" SQL (from :func:`attach_references`); ``now``:
+    the run's time (default: now, UTC) for rules that compare with it.
+    """
     from pyspark.sql import functions as F
-    from pyspark.sql.window import Window
 
-    kind = rule.rule
-    col = _c(rule.column) if getattr(rule, "column", None) else None
-    present = col.isNotNull() if col is not None else None
-    if kind == "not_null":
-        expr = col.isNull()
-    elif kind == "type_castable":
-        expr = present & _cast(rule).isNull()
-    elif kind == "expression":
-        expr = ~F.coalesce(F.expr(rule.expr).cast("boolean"), F.lit(True))
-    elif kind == "in_set":
-        expr = present & ~col.isin(list(rule.values))
-    elif kind == "between":
-        expr = present & _outside(col, rule.min, rule.max)
-    elif kind == "regex":
-        expr = present & ~col.cast("string").rlike(rule.pattern)
-    elif kind == "length":
-        expr = present & _outside(F.length(col.cast("string")), rule.min, rule.max)
-    elif kind in ("unique", "compound_unique"):
-        cols = [_c(c) for c in rule.columns()]
-        all_present = F.lit(True)
-        for c in cols:
-            all_present = all_present & c.isNotNull()
-        expr = all_present & (F.count(F.lit(1)).over(Window.partitionBy(*cols)) > 1)
-    elif kind == "references":
-        flag = ref_flags.get(rule.name)
-        if flag is None:
-            return None
-        expr = present & ~flag
-    else:  # a dataset-level rule
+    rt = rule_type(rule.rule)
+    if rt.level != "row" or rt.violation is None:
         return None
-    return F.coalesce(expr, F.lit(False))
-
-
-def _outside(col: Column, low, high) -> Column:
-    from pyspark.sql import functions as F
-
-    out = F.lit(False)
-    if low is not None:
-        out = out | (col < F.lit(low))
-    if high is not None:
-        out = out | (col > F.lit(high))
-    return out
-
-
-def _cast(rule) -> Column:
-    from pyspark.sql import functions as F
-
-    name = f"`{rule.column}`"
-    if rule.format and rule.type in ("date", "timestamp"):
-        fmt = rule.format.replace("'", "''")
-        ts = F.expr(f"try_to_timestamp(CAST({name} AS STRING), '{fmt}')")
-        return ts.cast("date") if rule.type == "date" else ts
-    return F.expr(f"try_cast({name} AS {rule.type})")
+    ctx = RowContext(now=now or datetime.now(UTC), ref_exists=ref_flags)
+    sql = rt.violation(rule, ctx)
+    if sql is None:
+        return None
+    return F.expr(f"coalesce(({sql}), false)")

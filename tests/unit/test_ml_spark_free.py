@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lakehouse.config.ml import MLSpec
+from lakehouse.config.ml_spec import MLSpec
 from lakehouse.ml import manifest
 from lakehouse.ml.checks import SplitStats, evaluate
 from lakehouse.ml.drift import psi
@@ -53,5 +53,5 @@ def test_evaluate_blocks_only_fail_severities() -> None:
 def test_spark_free_modules_import_without_pyspark() -> None:
     code = ("import sys; sys.modules['pyspark'] = None\n"
             "import lakehouse.ml.checks, lakehouse.ml.manifest, lakehouse.ml.drift, "
-            "lakehouse.ml.report, lakehouse.config.ml")
+            "lakehouse.ml.report, lakehouse.config.ml_spec")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from lakehouse.cli.main import cli
 from lakehouse.config.models import LakeConfig
-from lakehouse.config.quality import GateRules
+from lakehouse.config.quality_spec import GateRules
 from lakehouse.runs.summary import RunSummary, StageResult
 from lakehouse.testing.project import write_project
 

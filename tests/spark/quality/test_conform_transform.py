@@ -106,7 +106,7 @@ def test_conform_names_a_missing_source_column(spark) -> None:
 
 def test_row_rules_flag_violations_null_safely(spark) -> None:
     """Each row rule as a DataFrame -> DataFrame step: one boolean per rule, never null."""
-    from lakehouse.config.quality import GateRules
+    from lakehouse.config.quality_spec import GateRules
     from lakehouse.quality.rules import violation
 
     rules = GateRules.model_validate([

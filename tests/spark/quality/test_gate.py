@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from lakehouse.config.quality import GateRules
+from lakehouse.config.quality_spec import GateRules
 from lakehouse.errors import QualityGateError
 from lakehouse.quality import GateContext, run_gate
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from lakehouse.config.quality import GateRules
+from lakehouse.config.quality_spec import GateRules
 from lakehouse.quality import GateContext, run_gate
 from lakehouse.quality.docs import docs_root
 from lakehouse.quality.store import history, load_baseline, record, results_uri, write_quarantine

@@ -11,7 +11,7 @@ from great_expectations.core.expectation_validation_result import (
     ExpectationSuiteValidationResult,
 )
 
-from lakehouse.config.quality import GateRules
+from lakehouse.config.quality_spec import GateRules
 from lakehouse.errors import QualityGateError
 from lakehouse.quality.docs import render_validation_html
 from lakehouse.quality.gate import GateOutcome

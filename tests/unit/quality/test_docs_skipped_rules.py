@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lakehouse.config.quality import ReferencesRule
+from lakehouse.config.quality_spec import ReferencesRule
 from lakehouse.quality.docs import render_validation_html
 from lakehouse.quality.gate import GateOutcome
 from lakehouse.quality.gx_suite import validation_result

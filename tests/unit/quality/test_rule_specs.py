@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from lakehouse.config import load_project
 from lakehouse.config.models import DatasetConfig
-from lakehouse.config.quality import GateRules, Threshold
+from lakehouse.config.quality_spec import GateRules, Threshold
 
 REPO = Path(__file__).resolve().parents[3]
 BASE = {
