@@ -40,7 +40,7 @@ def test_breaking_landing_file_fails_with_diff_and_changes_nothing(spark, tmp_pa
     with pytest.raises(SourceError) as err:
         run_pipeline(project, datasets=["trips"], stage="ingest", spark=spark)
     text = str(err.value)
-    assert "trips/b.csv" in text and "'city'" in text and "nothing was ingested" in text, text
+    assert "trips/b.csv" in text and "'city'" in text and "nothing of this file was ingested" in text, text
 
     with catalog_for(project) as cat:
         after = cat.get_table("demo_raw", "trips")
