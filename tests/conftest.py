@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Every run record the suite writes (in this process and in the CLI / job subprocesses it
+# starts, which inherit the variable) is checked against docs/schemas/run-record.v1.json
+# before it is written: lakehouse.records.history.write_run raises on a mismatch.
+os.environ["LAKEHOUSE_VALIDATE_RECORDS"] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,7 @@ def rebuild(conf_dir: str, env: str | None, name: str, manifest_path: str, out: 
           --manifest .lake/exportable/flights_delay_ml/v00001/_manifest.json
     """
     from lakehouse.ml.rebuild import rebuild as run_rebuild
-    from lakehouse.runs.summary import new_run_id
+    from lakehouse.records.summary import new_run_id
     from lakehouse.spark.session import local_session
     from lakehouse.storage.uri import to_uri
 

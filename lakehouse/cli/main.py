@@ -1,4 +1,4 @@
-"""``lakehouse`` command line: thin commands over the runner and the library."""
+"""``lakehouse`` command line: thin commands over the pipeline driver and the library."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
       lakehouse run --profile --json                 # Spark job timings per stage
     """
     from lakehouse.cli.progress import progress_observer
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     quiet = quiet or as_json or bool((ctx.obj or {}).get("quiet"))
     if quiet:

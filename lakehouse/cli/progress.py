@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from lakehouse.runs.observer import RunObserver
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.observer import RunObserver
+from lakehouse.records.summary import RunSummary, StageResult
 
 
 def describe(result: StageResult) -> str:

@@ -27,11 +27,12 @@ def ls(conf_dir: str, env: str | None, limit: int, as_json: bool) -> None:
     Example:
       lakehouse runs ls --limit 5
     """
-    from lakehouse.runs.records import list_runs, render_list
+    from lakehouse.records.history import list_runs, render_list
 
     project = load(conf_dir, env)
     records = list_runs(project.runs_uri, limit=limit)
-    click.echo(json.dumps(records, indent=2, default=str) if as_json else render_list(records))
+    click.echo(json.dumps([r.to_dict() for r in records], indent=2, default=str) if as_json
+               else render_list(records))
 
 
 @command.command()
@@ -46,11 +47,11 @@ def show(conf_dir: str, env: str | None, run_id: str, as_json: bool) -> None:
     Example:
       lakehouse runs show latest
     """
-    from lakehouse.runs.records import load_run, render_run
+    from lakehouse.records.history import load_run, render_run
 
     project = load(conf_dir, env)
     record = load_run(project.runs_uri, run_id)
-    click.echo(json.dumps(record, indent=2, default=str) if as_json else render_run(record))
+    click.echo(record.to_json() if as_json else render_run(record))
 
 
 @command.command()
@@ -67,8 +68,8 @@ def report(conf_dir: str, env: str | None, run_ids: tuple[str, ...]) -> None:
     Example:
       lakehouse runs report && xdg-open .lake/_runs/reports/index.html
     """
+    from lakehouse.records.history import list_runs, load_run
     from lakehouse.reports.html import write_index, write_report
-    from lakehouse.runs.records import list_runs, load_run
 
     project = load(conf_dir, env)
     history = list_runs(project.runs_uri, limit=project.lake.reports.history)

@@ -1,5 +1,5 @@
 """S3-arrival triggers: parse notifications, route keys to datasets, deduplicate, micro-batch,
-dispatch runs, dead-letter poison messages. Spark-free (the local dispatcher imports the runner
+dispatch runs, dead-letter poison messages. Spark-free (the local dispatcher imports the driver
 lazily). See ``docs/events.md``.
 """
 

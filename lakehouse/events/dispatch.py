@@ -2,7 +2,7 @@
 
 * :class:`LocalDispatcher` copies the arrived objects from S3 into the project's local
   landing zone (same relative key; local Spark has no ``s3://`` filesystem) and calls
-  :func:`lakehouse.runner.run_pipeline` in-process.
+  :func:`lakehouse.pipeline.driver.run_pipeline` in-process.
 * :class:`RuntimeDispatcher` hands the run to Glue / EMR Serverless through the submission
   code in :mod:`lakehouse.runtimes` (shared with ``lakehouse submit``, not duplicated).
 
@@ -123,9 +123,9 @@ class LocalDispatcher:
 
 def _runner() -> Callable[..., Any]:
     try:
-        from lakehouse.runner import run_pipeline
+        from lakehouse.pipeline.driver import run_pipeline
     except ImportError as exc:
-        raise EventError("lakehouse.runner.run_pipeline is not available") from exc
+        raise EventError("lakehouse.pipeline.driver.run_pipeline is not available") from exc
     return run_pipeline
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from lakehouse.config.project import Project
-from lakehouse.runs.summary import StageResult
+from lakehouse.records.details import ExportDetails
+from lakehouse.records.summary import StageResult
 from lakehouse.storage.uri import is_local, join_uri, local_path
 
 
@@ -89,11 +90,13 @@ def stage_datasets(project: Project, stage: str, name: str,
     done = result is not None and result.status == "succeeded"
     if stage == "export":
         export = project.exports[name]
-        columns = [tuple(c) for c in (result.details.get("columns") or [])] if done else None
+        # a table export's details; an ML export (MlExportDetails) has no columns to name
+        table = result.details if done and isinstance(result.details, ExportDetails) else None
+        columns = [tuple(c) for c in table.columns] if table else ([] if done else None)
         inputs = [_input(project.table_uri("curated", n), columns=_contract_columns(project, n))
                   for n in export.inputs]
         lineage = _export_lineage(project, export.inputs,
-                                  result.details.get("column_lineage")) if done else None
+                                  table.column_lineage if table else None) if done else None
         outputs = [_output(project.table_uri("exportable", name), columns=columns,
                            rows=result.rows_written if done else None, lineage=lineage)]
         return inputs, outputs

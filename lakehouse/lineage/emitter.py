@@ -21,8 +21,8 @@ from typing import Any
 
 from lakehouse.config.project import Project
 from lakehouse.lineage.datasets import stage_datasets
-from lakehouse.runs.observer import RunObserver
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.observer import RunObserver
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.storage.uri import is_local, join_uri, local_path
 
 log = logging.getLogger(__name__)

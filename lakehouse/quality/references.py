@@ -5,7 +5,7 @@ Without sharing, every gate that has such a rule reads that table again: each da
 ``raw_to_curated`` gate, each export's ``curated_to_exportable`` gate, and each rule (two
 rules on one dimension read it twice). Within a run, :class:`ReferenceCache` reads each
 (table, column) once, at a version it pins on the first read, and every later gate of the
-run, on any thread and in any Spark session, checks against those same keys. The runner
+run, on any thread and in any Spark session, checks against those same keys. The pipeline driver
 creates one per run (``StageContext.references``); outside a run, :func:`read_keys` reads
 the current version for one gate.
 

@@ -1,12 +1,16 @@
 """Plotly figures of a run record: row flow through the zones, rule results, column drift.
 
-Spark-free; reads only run records (dicts as written by the runner).
+Spark-free; reads only run records (:class:`~lakehouse.records.summary.RunSummary`, typed).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lakehouse.records.details import GateDetails, RuleRecord
+    from lakehouse.records.summary import RunSummary
 
 READ_BY_EXPORTS = "curated, read by exports"
 RAW_BEFORE = "raw, ingested earlier"
@@ -15,7 +19,7 @@ ZONE_COLORS = {"landing": "#8c8c8c", "raw": "#4c78a8", "curated": "#54a24b", "qu
                READ_BY_EXPORTS: "#a6d49b", RAW_BEFORE: "#9ecae9"}  # lighter: rows not from this run
 
 
-def flows(record: dict[str, Any]) -> dict[tuple[str, str], int]:
+def flows(record: RunSummary) -> dict[tuple[str, str], int]:
     """The row-flow chart's links, ``(from, to) -> rows``, built so that every zone node is
     sized by the rows it received in this run (a Sankey node is as tall as the larger of its
     inflow and outflow).
@@ -35,19 +39,19 @@ def flows(record: dict[str, Any]) -> dict[tuple[str, str], int]:
         if rows:
             out[(src, dst)] = out.get((src, dst), 0) + int(rows)
 
-    for s in record.get("stages", []):
-        if s["status"] != "succeeded":
+    for s in record.stages:
+        if s.status != "succeeded":
             continue
-        if s["stage"] == "ingest":
-            add("landing", "raw", s["rows_written"])
-            add("landing", "quarantine", s.get("rows_quarantined"))
-        elif s["stage"] == "curate":
-            add("raw", "curated", s["rows_written"])
-            add("raw", "quarantine", s["rows_quarantined"])
-            add("raw", "deduplicated", s["rows_deduplicated"])
-        elif s["stage"] == "export":
-            add(READ_BY_EXPORTS, f"exportable: {s['dataset']}", s["rows_written"])
-            add(READ_BY_EXPORTS, "deduplicated", s.get("rows_deduplicated"))
+        if s.stage == "ingest":
+            add("landing", "raw", s.rows_written)
+            add("landing", "quarantine", s.rows_quarantined)
+        elif s.stage == "curate":
+            add("raw", "curated", s.rows_written)
+            add("raw", "quarantine", s.rows_quarantined)
+            add("raw", "deduplicated", s.rows_deduplicated)
+        elif s.stage == "export":
+            add(READ_BY_EXPORTS, f"exportable: {s.dataset}", s.rows_written)
+            add(READ_BY_EXPORTS, "deduplicated", s.rows_deduplicated)
     into_raw = sum(v for (_, b), v in out.items() if b == "raw")
     from_raw = sum(v for (a, _), v in out.items() if a == "raw")
     add(RAW_BEFORE, "raw", max(0, from_raw - into_raw))
@@ -66,7 +70,7 @@ def node_rows(links: dict[tuple[str, str], int]) -> dict[str, int]:
     return nodes
 
 
-def row_flow(record: dict[str, Any]):
+def row_flow(record: RunSummary):
     """Sankey of this run's rows through the zones (see :func:`flows`)."""
     import plotly.graph_objects as go
 
@@ -84,16 +88,16 @@ def row_flow(record: dict[str, Any]):
     return fig
 
 
-def stage_rows(record: dict[str, Any]):
+def stage_rows(record: RunSummary):
     """Grouped bars per dataset and stage: read, written, quarantined, deduplicated."""
     import plotly.graph_objects as go
 
-    stages = [s for s in record.get("stages", []) if s["status"] in ("succeeded", "failed", "blocked")]
-    x = [f"{s['dataset']} / {s['stage']}" for s in stages]
+    stages = [s for s in record.stages if s.status in ("succeeded", "failed", "blocked")]
+    x = [f"{s.dataset} / {s.stage}" for s in stages]
     fig = go.Figure()
     for key, label in (("rows_read", "read"), ("rows_written", "written"),
                        ("rows_quarantined", "quarantined"), ("rows_deduplicated", "deduplicated")):
-        fig.add_bar(name=label, x=x, y=[s[key] for s in stages])
+        fig.add_bar(name=label, x=x, y=[getattr(s, key) for s in stages])
     fig.update_layout(title="Rows per dataset and stage", barmode="group", height=360,
                       margin={"l": 40, "r": 10, "t": 40, "b": 80})
     return fig
@@ -104,45 +108,45 @@ OUTCOMES = {"warn": ("warning", "#e6a100"), "quarantine": ("quarantined", "#e457
             "fail": ("failed", "#9d0000")}
 
 
-def rule_outcome(result: dict[str, Any]) -> str:
+def rule_outcome(result: RuleRecord) -> str:
     """How the page names a rule's result: ``passed``, ``skipped``, ``warning`` (a warn rule
     found rows: recorded, nothing held back), ``quarantined`` (rows held back), ``failed``
     (a fail rule over its threshold: the gate blocked) or ``within threshold``."""
-    if result.get("status") != "failed":
-        return str(result.get("status"))
-    severity = result.get("severity")
-    if severity == "fail" and not result.get("blocking", True):
+    if result.status != "failed":
+        return str(result.status)
+    severity = result.severity
+    if severity == "fail" and result.blocking is False:  # None: recorded before the field
         return "within threshold"
     return OUTCOMES.get(str(severity), ("failed", ""))[0]
 
 
-def rule_results(gates: list[dict[str, Any]]):
+def rule_results(gates: list[GateDetails]):
     """Failing rows per rule, coloured by what the rule did (warning, quarantined, failed)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for severity, (label, color) in OUTCOMES.items():
-        rules = [(g, r) for g in gates for r in g.get("results", []) if r["severity"] == severity]
+        rules = [(g, r) for g in gates for r in g.results if r.severity == severity]
         if rules:
             fig.add_bar(name=f"{severity}: {label}", marker_color=color,
-                        y=[f"{g['dataset']}: {r['name']}" for g, r in rules],
-                        x=[r["failing"] for _, r in rules], orientation="h")
-    height = 120 + 22 * sum(len(g.get("results", [])) for g in gates)
+                        y=[f"{g.dataset}: {r.name}" for g, r in rules],
+                        x=[r.failing for _, r in rules], orientation="h")
+    height = 120 + 22 * sum(len(g.results) for g in gates)
     fig.update_layout(title="Failing rows per rule", height=height, barmode="stack",
                       margin={"l": 260, "r": 10, "t": 40, "b": 30})
     return fig
 
 
-def drift(dataset: str, history: list[dict[str, Any]]):
+def drift(dataset: str, history: list[RunSummary]):
     """Per column over past runs: the mean (numeric columns) and the null ratio."""
     from plotly.subplots import make_subplots
 
     points = []  # (started_at, run_id, column_stats) oldest first
     for record in reversed(history):
-        for s in record.get("stages", []):
-            stats = (s.get("details") or {}).get("column_stats")
-            if s["dataset"] == dataset and s["stage"] == "curate" and stats:
-                points.append((record.get("started_at"), record["run_id"], stats))
+        for s in record.stages:
+            stats = getattr(s.details, "column_stats", None)  # CurateDetails only
+            if s.dataset == dataset and s.stage == "curate" and stats:
+                points.append((record.started_at, record.run_id, stats))
     if not points:
         return None
     columns = list(points[-1][2])

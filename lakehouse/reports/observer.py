@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from lakehouse.config.project import Project
-from lakehouse.runs.observer import RunObserver
-from lakehouse.runs.summary import RunSummary
+from lakehouse.records.observer import RunObserver
+from lakehouse.records.summary import RunSummary
 
 log = logging.getLogger(__name__)
 
@@ -21,5 +21,5 @@ class ReportObserver(RunObserver):
     def run_finished(self, summary: RunSummary) -> None:
         from lakehouse.reports.html import write_report
 
-        self.page = write_report(self.project, summary.to_dict())
+        self.page = write_report(self.project, summary)
         log.info("run report: %s", self.page)

@@ -67,7 +67,7 @@ def _run(args: JobArgs) -> int:
     project = load_project(conf_dir, args.env)
     runtime = detect_runtime(args.runtime)
     spark, glue_job = session_for(runtime, args, project.lake.spark)
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
     from lakehouse.runtimes.environment import describe_python
 
     trigger = {"kind": "job", "runtime": runtime, "job_name": args.job_name}

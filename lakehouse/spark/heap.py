@@ -1,4 +1,4 @@
-"""The driver's heap, which bounds how many units a run executes at once (runs/schedule.py)."""
+"""The driver's heap, which bounds how many units a run executes at once (pipeline/schedule.py)."""
 
 from __future__ import annotations
 

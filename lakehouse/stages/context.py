@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from lakehouse.runs.bookmarks import BookmarkStore
+from lakehouse.records.bookmarks import BookmarkStore
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.config.models import DatasetConfig
 from lakehouse.quality import store
-from lakehouse.runs.summary import StageResult
+from lakehouse.records.details import CurateDetails, GateDetails
+from lakehouse.records.summary import StageResult
 from lakehouse.sources.conform import (
     CONFORM_ERRORS,
     CONFORM_FAILED,
@@ -89,11 +90,10 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     result.rows_written = written.rows_inserted + written.rows_updated
     result.rows_deduplicated = written.rows_deduplicated
     result.rows_warned = sum(split.warnings.values())
-    result.details = {
-        "inserted": written.rows_inserted, "updated": written.rows_updated,
-        "failed_rules": split.failed_counts, "warnings": split.warnings,
-        "column_stats": split.column_stats, "gates": [gate_summary(split.outcome)],
-    }
+    result.details = CurateDetails(
+        inserted=written.rows_inserted, updated=written.rows_updated,
+        failed_rules=split.failed_counts, warnings=split.warnings,
+        column_stats=split.column_stats, gates=[gate_summary(split.outcome)])
     if not written.committed:
         result.message = "curated commit was already made by an earlier run of this raw version"
     elif not result.balanced:
@@ -263,9 +263,9 @@ def _quarantine_rows(ctx: StageContext, split: Evaluation) -> DataFrame:
     return broken.unionByName(gated)
 
 
-def gate_summary(outcome) -> dict:
+def gate_summary(outcome) -> GateDetails:
     """A gate outcome for the run record: accounting and per-rule results, without row samples."""
     data = outcome.summary()
     for rule in data["results"]:
         rule.pop("samples", None)
-    return data
+    return GateDetails.from_summary(data)

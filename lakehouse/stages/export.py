@@ -15,7 +15,8 @@ from urllib.parse import unquote
 
 from lakehouse.config.models import ExportConfig
 from lakehouse.faults import fault_point
-from lakehouse.runs.summary import StageResult
+from lakehouse.records.details import ExportDetails, MlExportDetails
+from lakehouse.records.summary import StageResult
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
 from lakehouse.storage import files
@@ -94,9 +95,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
     from lakehouse.stages.curate import gate_summary
 
-    result.details = {"location": location, "partitions": len(partitions),
-                      "columns": manifest["columns"], "column_lineage": _column_lineage(df),
-                      "gates": [gate_summary(o) for o in outcomes.values()]}
+    result.details = ExportDetails(
+        location=location, partitions=len(partitions), columns=manifest["columns"],
+        column_lineage=_column_lineage(df), gates=[gate_summary(o) for o in outcomes.values()])
     result.status = "succeeded"
     return result
 
@@ -104,7 +105,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
 def _query(ctx: StageContext, spec: ExportConfig, inputs: dict) -> DataFrame:
     """The export's SQL over its inputs, each registered as a temp view named after it.
 
-    Temp views belong to a session: the runner gives each unit its own
+    Temp views belong to a session: the pipeline driver gives each unit its own
     (``StageContext.isolated``), so two exports running at once never read each other's
     views even when their inputs share names.
     """
@@ -139,8 +140,8 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
     result.rows_deduplicated = built.rows_deduplicated
     result.table_versions = {**{f"curated.{k}": v for k, v in versions.items()}, "export": number}
     result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
-    result.details = {"location": location, "splits": built.manifest["split_counts"],
-                      "files": len(built.files)}
+    result.details = MlExportDetails(location=location, splits=built.manifest["split_counts"],
+                                     files=len(built.files))
     result.status = "succeeded"
     return result
 

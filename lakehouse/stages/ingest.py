@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from lakehouse.config.models import DatasetConfig
 from lakehouse.errors import LakehouseError, SourceError
-from lakehouse.runs.bookmarks import Bookmark, PendingBatch
-from lakehouse.runs.summary import StageResult
+from lakehouse.records.bookmarks import Bookmark, PendingBatch
+from lakehouse.records.details import IngestDetails, IngestedFile
+from lakehouse.records.summary import StageResult
 from lakehouse.sources.landing import LandingFile, changes, describe, list_landing_files, new_files
 from lakehouse.sources.malformed import CORRUPT_COLUMN, INGEST_GATE
 from lakehouse.stages import ingest_quarantine as quarantine
@@ -105,15 +106,16 @@ def _take(ctx: StageContext, dataset: DatasetConfig, bookmark: Bookmark,
     rows = {f.rel_path: found.rows.get(f.rel_path, 0) for f in to_commit}
     result.rows_read = sum(rows.values())
     result.rows_quarantined = sum(found.malformed.get(rel, 0) for rel in rows)
-    result.details = {"files": {f.rel_path: {"rows": rows.get(f.rel_path, 0),
-                                             "malformed": found.malformed.get(f.rel_path, 0)}
-                                for f in accepted}}
+    details = IngestDetails(files={f.rel_path: IngestedFile(
+        rows=rows.get(f.rel_path, 0), malformed=found.malformed.get(f.rel_path, 0))
+        for f in accepted})
+    result.details = details
     if refused:
-        result.details["refused"] = sorted(refused)
+        details.refused = sorted(refused)
         result.message = (f"{len(refused)} file(s) refused (left in landing), "
                           f"{len(accepted)} ingested")
     if empty:
-        result.details["empty_files"] = dict(empty)
+        details.empty_files = dict(empty)
         if dataset.source.empty_files == "warn":
             result.warnings.append(_empty_message(empty))
     if result.rows_quarantined:

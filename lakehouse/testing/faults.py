@@ -79,7 +79,7 @@ def lake_state(project: Project) -> dict[str, Any]:
     import pyarrow.dataset as pads
     from deltalake import DeltaTable
 
-    from lakehouse.runs.bookmarks import BookmarkStore
+    from lakehouse.records.bookmarks import BookmarkStore
     from lakehouse.storage.uri import local_path
     from lakehouse.tables.fs import TableFiles
     from lakehouse.tables.log import has_delta_log

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import load_project
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.testing.delta import read_delta
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from lakehouse.faults import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
-from lakehouse.runner import run_pipeline
-from lakehouse.runs.bookmarks import BookmarkStore
+from lakehouse.pipeline.driver import run_pipeline
+from lakehouse.records.bookmarks import BookmarkStore
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.faults import fault_project, lake_state, write_landing
 

@@ -20,8 +20,8 @@ import yaml
 from deltalake import DeltaTable
 
 from lakehouse.faults import FAULT_ENV, MODE_ENV
-from lakehouse.runner import run_pipeline
-from lakehouse.runs.bookmarks import BookmarkStore
+from lakehouse.pipeline.driver import run_pipeline
+from lakehouse.records.bookmarks import BookmarkStore
 from lakehouse.sample import write_nycflights13
 from lakehouse.tables.fs import storage_options
 from lakehouse.tables.locks import DynamoDbTableLock

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from lakehouse.config import load_project
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
 
@@ -159,7 +159,7 @@ def test_empty_and_header_only_files_are_recorded(tmp_path: Path, spark, policy:
     bookmark = json.loads(marks.read_text())
     assert summary.status == "succeeded", summary.render()
     assert (ingest.rows_read, ingest.rows_written, ingest.rows_quarantined) == (1, 1, 0)
-    assert ingest.details["empty_files"] == {"penguins/empty.csv": "0 bytes",
+    assert ingest.details.empty_files == {"penguins/empty.csv": "0 bytes",
                                              "penguins/header.csv": "header only"}
     assert bookmark["ingested"]["penguins/empty.csv"]["empty"] == "0 bytes"
     assert bookmark["ingested"]["penguins/header.csv"]["empty"] == "header only"

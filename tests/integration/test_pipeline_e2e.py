@@ -11,7 +11,7 @@ import pyarrow.dataset as pads
 import pytest
 from deltalake import DeltaTable
 
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
@@ -143,7 +143,7 @@ def test_late_correction_updates_in_place(project, first_run, spark) -> None:
     feb.to_csv(folder / "flights_2013_02_fix.csv", index=False)
     summary = run_pipeline(project, datasets=["flights"], stage="all", spark=spark)
     curate = _stage(summary, "flights", "curate")
-    assert (curate.rows_read, curate.rows_written, curate.details["updated"]) == (3, 3, 3)
+    assert (curate.rows_read, curate.rows_written, curate.details.updated) == (3, 3, 3)
     assert summary.balanced
     flights = read_delta(project.table_uri("curated", "flights")).to_pandas()
     assert len(flights) == 2 * ROWS + 1

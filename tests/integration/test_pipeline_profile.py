@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.project import make_project
@@ -52,4 +52,5 @@ def test_without_profile_no_jobs_are_recorded(tmp_path, spark, monkeypatch):
     monkeypatch.delenv("LAKEHOUSE_PROFILE", raising=False)
     summary = run_pipeline(project, datasets=["airports"], stage="ingest", spark=spark)
     assert summary.status == "succeeded"
-    assert "spark_jobs" not in summary.stages[0].details
+    assert summary.stages[0].details.spark_jobs is None
+    assert "spark_jobs" not in summary.stages[0].to_dict()["details"]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from deltalake import DeltaTable
 
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.tables.fs import storage_options
 from lakehouse.tables.locks import DynamoDbTableLock

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import load_project
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.stages import StageContext, curate, ingest
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta

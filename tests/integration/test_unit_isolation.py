@@ -18,7 +18,7 @@ import pytest
 
 from lakehouse.config import Project
 from lakehouse.faults import FAULT_ENV, MODE_ENV, reset_hits
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
 from lakehouse.testing.runs import deliver, tiny_project, together

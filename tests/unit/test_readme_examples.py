@@ -25,7 +25,8 @@ from click.testing import CliRunner
 from lakehouse.cli.main import cli
 from lakehouse.config.models import LakeConfig
 from lakehouse.config.quality_spec import GateRules
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.details import CurateDetails
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.testing.project import write_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,7 +124,7 @@ def project_with_a_run(tmp_path_factory) -> Path:
     summary = RunSummary("20260101T000000Z-0000abcd", "local", "all", ["birds"])
     summary.add(StageResult("birds", "ingest", "succeeded", 4, 4, table_versions={"raw": 0}))
     summary.add(StageResult("birds", "curate", "succeeded", 4, 3, 1, table_versions={"curated": 0},
-                            details={"column_stats": {"id": {"null_ratio": 0.0, "mean": 2.0}}}))
+                            details=CurateDetails(column_stats={"id": {"null_ratio": 0.0, "mean": 2.0}})))
     summary.finish("succeeded")
     runs = root / ".lake" / "_runs" / "runs"
     runs.mkdir(parents=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lakehouse.runs.bookmarks import Bookmark, BookmarkStore, PendingBatch
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.bookmarks import Bookmark, BookmarkStore, PendingBatch
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.sources.naming import safe_column_names
 
 
@@ -43,7 +43,7 @@ def test_safe_column_names() -> None:
 
 
 def test_summary_exit_code_and_every_outcome_rendered() -> None:
-    from lakehouse.runs.summary import RunSummary, StageResult
+    from lakehouse.records.summary import RunSummary, StageResult
 
     summary = RunSummary(run_id="r1", profile="local", stage="all", datasets=["a", "b", "c"])
     summary.add(StageResult("a", "curate", status="succeeded", rows_read=2, rows_written=2))

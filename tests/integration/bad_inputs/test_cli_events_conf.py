@@ -40,7 +40,7 @@ def test_cli_names_the_corrupt_file_and_still_ingests_the_good_dataset(
     import gzip
 
     from lakehouse.cli.main import main
-    from lakehouse.runs.bookmarks import BookmarkStore
+    from lakehouse.records.bookmarks import BookmarkStore
     from lakehouse.storage.uri import local_path
     from lakehouse.testing.delta import read_delta
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from lakehouse.config import Project, load_project
-from lakehouse.runner import run_pipeline
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.pipeline.driver import run_pipeline
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import write_project
@@ -247,7 +247,7 @@ def test_unsafe_and_case_only_duplicate_csv_names_are_renamed(catalogue: Catalog
 def test_json_array_without_multiline_quarantines_its_bracket_lines(catalogue) -> None:
     stage = catalogue.stage("json")
     _balanced_ingest(stage)
-    assert stage.details["files"]["json/array.json"] == {"rows": 6, "malformed": 2}
+    assert stage.details.to_json()["files"]["json/array.json"] == {"rows": 6, "malformed": 2}
     # a one-line array is read as rows; in a multi-line array only the bracket lines fail
     q = _json_quarantine(catalogue, "json/array.json")
     assert q[["_line", "_record"]].values.tolist() == [[1, "["], [4, "]"]]
@@ -263,7 +263,7 @@ def _json_quarantine(cat: Catalogue, rel: str, dataset: str = "json"):
 
 def test_deeply_nested_json_is_kept_or_quarantined_as_too_deep(catalogue: Catalogue) -> None:
     stage = catalogue.stage("json")
-    assert stage.details["files"]["json/deep.jsonl"] == {"rows": 3, "malformed": 1}
+    assert stage.details.to_json()["files"]["json/deep.jsonl"] == {"rows": 3, "malformed": 1}
     q = _json_quarantine(catalogue, "json/deep.jsonl")
     assert q["_line"].tolist() == [2]
     assert [list(r) for r in q["_failed_rules"]] == [["malformed:too_deep"]]

@@ -121,7 +121,7 @@ def _provision(logged: LoggedMoto, dev_stack) -> None:
 def job_run(dev_stack, logged, s3a_spark, moto_process_endpoint, tmp_path_factory):
     """The pipeline, twice (the second run replaces the export's partitions), with every
     request it makes logged."""
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
     from lakehouse.sample import write_nycflights13
     from lakehouse.spark.s3 import configure_s3a
     from lakehouse.testing.project import make_project

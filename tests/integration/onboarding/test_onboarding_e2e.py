@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from lakehouse.cli.main import cli
 from lakehouse.config import load_project
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
 from lakehouse.testing.project import SMALL_SPARK, write_file, write_project
@@ -131,7 +131,7 @@ def test_second_delivery_quarantines_dedups_and_balances(demo) -> None:
     curate = _stage(demo.second, "penguins", "curate")
     assert (curate.rows_read, curate.rows_written, curate.rows_quarantined,
             curate.rows_deduplicated) == (5, 3, 1, 1)
-    assert curate.details["warnings"] == {"species_values": 1}
+    assert curate.details.warnings == {"species_values": 1}
     table = read_delta(local_path(demo.project.table_uri("curated", "penguins"))).to_pydict()
     assert len(table["sample_number"]) == 62
     assert table["body_mass_g"][table["sample_number"].index(5)] == 3999

@@ -23,7 +23,7 @@ def _land(project, name: str, text: str) -> None:
 def test_breaking_landing_file_fails_with_diff_and_changes_nothing(spark, tmp_path):
     from deltalake import DeltaTable
 
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     project = make_project(tmp_path)
     _land(project, "a.csv", "id,city\n1,NYC\n2,LA\n")
@@ -40,7 +40,7 @@ def test_breaking_landing_file_fails_with_diff_and_changes_nothing(spark, tmp_pa
     with pytest.raises(SourceError) as err:
         run_pipeline(project, datasets=["trips"], stage="ingest", spark=spark)
     text = str(err.value)
-    assert "trips/b.csv" in text and "'city'" in text and "nothing was ingested" in text, text
+    assert "trips/b.csv" in text and "'city'" in text and "nothing of this file was ingested" in text, text
 
     with catalog_for(project) as cat:
         after = cat.get_table("demo_raw", "trips")
@@ -53,7 +53,7 @@ def test_breaking_landing_file_fails_with_diff_and_changes_nothing(spark, tmp_pa
 def test_pipeline_against_glue_backend(spark, tmp_path, moto_endpoint, unique_name):
     import boto3
 
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     domain = "p" + unique_name.replace("-", "_")[-8:]
     project = make_project(tmp_path, backend="glue", endpoint=moto_endpoint, domain=domain)
@@ -76,7 +76,7 @@ def test_registered_schemas_match_the_files_on_disk(spark, tmp_path):
     """After a run, an independent crawl of every zone finds nothing to change."""
     from lakehouse.catalog.crawler import crawl
     from lakehouse.catalog.spark import register
-    from lakehouse.runner import run_pipeline
+    from lakehouse.pipeline.driver import run_pipeline
 
     project = make_project(tmp_path, export=True)
     _land(project, "a.csv", "id,city\n1,NYC\n2,LA\n3,NYC\n")

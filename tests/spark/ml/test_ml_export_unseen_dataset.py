@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta
 

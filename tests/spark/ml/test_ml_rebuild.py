@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from lakehouse.runner import run_pipeline
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.project import make_project

@@ -15,8 +15,8 @@ from deltalake import DeltaTable
 
 from lakehouse.config import load_project
 from lakehouse.errors import QualityGateError
+from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.quality.replay import replay
-from lakehouse.runner import run_pipeline
 from lakehouse.sample import write_nycflights13
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta

@@ -12,7 +12,7 @@ import pytest
 from lakehouse.config import load_project
 from lakehouse.lineage.emitter import LineageObserver, run_uuid
 from lakehouse.lineage.validate import parse_event, read_events
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.testing.project import write_project
 
 BIRDS = {"name": "birds", "source": {"format": "csv", "path": "birds"},

@@ -6,39 +6,43 @@ from __future__ import annotations
 
 import re
 
+from lakehouse.records.details import GateDetails, RuleRecord, StageDetails
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.reports import charts
 from lakehouse.reports.html import render_run_page
-from lakehouse.runs.summary import RunSummary, StageResult
 
 # the demo's first run (make demo): what curate wrote and what the two exports wrote
 CURATED = {"flights": 336_776, "weather": 26_115, "planes": 3_322, "airports": 1_458}
 EXPORTS = {"flights_enriched": 336_776, "flights_delay_ml": 106_795}
 
 
-def demo_record(*, backlog: int = 0) -> dict:
+def demo_record(*, backlog: int = 0) -> RunSummary:
     summary = RunSummary(run_id="r1", profile="local", stage="all", datasets=list(CURATED))
     for name, rows in CURATED.items():
         ingested = rows + 3 - backlog if name == "flights" else rows  # curate quarantines 3 flights
         summary.add(StageResult(name, "ingest", "succeeded", ingested, ingested))
-    warn = {"name": "carrier_values", "rule": "in_set", "severity": "warn", "status": "failed",
-            "failing": 12, "total": 336_776, "blocking": False}
-    quarantine = {"name": "distance_range", "rule": "between", "severity": "quarantine",
-                  "status": "failed", "failing": 3, "total": 336_776, "blocking": False}
-    passed = {"name": "not_empty", "rule": "row_count", "severity": "fail", "status": "passed",
-              "failing": 0, "total": 336_776, "blocking": False}
-    blocked = {"name": "key_unique", "rule": "unique", "severity": "fail", "status": "failed",
-               "failing": 7, "total": 336_776, "blocking": True}
+    warn = RuleRecord(name="carrier_values", rule="in_set", severity="warn", level="row",
+                      status="failed", failing=12, total=336_776, blocking=False)
+    quarantine = RuleRecord(name="distance_range", rule="between", severity="quarantine",
+                            level="row", status="failed", failing=3, total=336_776, blocking=False)
+    passed = RuleRecord(name="not_empty", rule="row_count", severity="fail", level="dataset",
+                        status="passed", failing=0, total=336_776, blocking=False)
+    blocked = RuleRecord(name="key_unique", rule="unique", severity="fail", level="row",
+                         status="failed", failing=7, total=336_776, blocking=True)
     for name, rows in CURATED.items():
-        gates = [{"dataset": name, "gate": "raw_to_curated", "results": [warn, quarantine, passed]}] \
+        gates = [GateDetails(dataset=name, gate="raw_to_curated", blocked=False, rows_in=rows + 3,
+                             rows_quarantined=3, results=[warn, quarantine, passed])] \
             if name == "flights" else []
         summary.add(StageResult(name, "curate", "succeeded", rows + 3 if name == "flights" else rows,
-                                rows, 3 if name == "flights" else 0, details={"gates": gates}))
+                                rows, 3 if name == "flights" else 0,
+                                details=StageDetails(gates=gates)))
     for name, rows in EXPORTS.items():
         summary.add(StageResult(name, "export", "succeeded", rows, rows))
-    summary.add(StageResult("planes_report", "export", "blocked", 0, 0, details={"gates": [
-        {"dataset": "planes", "gate": "curated_to_exportable", "results": [blocked]}]}))
+    summary.add(StageResult("planes_report", "export", "blocked", 0, 0, details=StageDetails(
+        gates=[GateDetails(dataset="planes", gate="curated_to_exportable", blocked=True,
+                           rows_in=336_776, rows_quarantined=0, results=[blocked])])))
     summary.finish("failed")
-    return summary.to_dict()
+    return summary
 
 
 def node_sizes(fig) -> dict[str, int]:
@@ -84,15 +88,19 @@ def test_warnings_read_as_warnings_and_blocking_failures_as_failures() -> None:
                     "not_empty": "passed", "key_unique": "failed"}
     assert "<td class='warning'>warning</td>" in page
     assert ".warning" in page and ".failed" in page                 # distinct styles
-    fig = charts.rule_results([g for s in record["stages"]
-                               for g in (s.get("details") or {}).get("gates", [])])
+    fig = charts.rule_results([g for s in record.stages for g in (s.details.gates or [])])
     colors = {bar.name: bar.marker.color for bar in fig.data}
     assert set(colors) == {"warn: warning", "quarantine: quarantined", "fail: failed"}
     assert len(set(colors.values())) == 3
 
 
 def test_older_records_without_blocking_still_render() -> None:
+    def rule(**fields) -> RuleRecord:  # as read back from a record's JSON
+        return GateDetails.from_summary({"dataset": "d", "gate": "g", "blocked": False,
+                                         "rows_in": 1, "rows_quarantined": 0, "results": [
+            {"name": "r", "rule": "unique", "level": "row", "total": 1, **fields}]}).results[0]
+
     result = {"severity": "fail", "status": "failed"}
-    assert charts.rule_outcome(result) == "failed"
-    assert charts.rule_outcome({**result, "blocking": False}) == "within threshold"
-    assert charts.rule_outcome({"severity": "warn", "status": "passed"}) == "passed"
+    assert charts.rule_outcome(rule(**result)) == "failed"
+    assert charts.rule_outcome(rule(**result, blocking=False)) == "within threshold"
+    assert charts.rule_outcome(rule(severity="warn", status="passed")) == "passed"

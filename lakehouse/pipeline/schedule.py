@@ -1,18 +1,18 @@
-"""Run independent units of a pipeline concurrently in one SparkSession.
+"""Execute a DAG of callables concurrently: the pipeline's scheduler, knowing nothing of stages.
 
-A *unit* is one stage for one dataset or export (``ingest flights``). Units name the units
-they wait for; the scheduler starts a unit once its dependencies succeeded, on a bounded
-thread pool, each thread in its own Spark FAIR scheduler pool (the session must be created
-with ``spark.scheduler.mode=FAIR`` for pools to share executors fairly; in FIFO mode the
-threads still overlap their driver-side work). A failed unit does not stop the others:
-units that depend on it are not started (reported as ``skipped_by``), independent ones run
-on. Results come back in the given order.
+A node (:class:`Unit`) has a hashable ``key``, a callable and the keys it waits for
+(``after``). The scheduler starts a node once its dependencies succeeded, on a bounded thread
+pool; a failed node does not stop the others: nodes that depend on it (directly or through
+another) are not started (reported as ``skipped_by``, the failed key), independent ones run on.
+Results come back in the given order. What the keys mean, which node waits for which and what
+a node runs are the caller's: :mod:`lakehouse.pipeline.plan` builds the graph of a run,
+:mod:`lakehouse.pipeline.driver` runs it here, pinning each thread to a Spark FAIR scheduler
+pool (``on_thread_start``; the session is created with :data:`FAIR_CONF` so pools share
+executors fairly) and giving each unit its own Spark session (``newSession``).
 
-How many units run at once: ``workers`` when given (``--workers``), else ``LAKEHOUSE_WORKERS``,
+How many nodes run at once: ``workers`` when given (``--workers``), else ``LAKEHOUSE_WORKERS``,
 else :data:`DEFAULT_WORKERS` lowered to what the driver heap holds (:func:`choose_workers`:
-one unit per :data:`HEAP_PER_WORKER` of heap, at least one). Each unit runs in its own Spark
-session (``newSession``: the runner's ``_timed``), so units never see each other's temp views
-or session settings (the native MERGE's idempotency key is one).
+one unit per :data:`HEAP_PER_WORKER` of heap, at least one).
 
 ``concurrent.futures`` does the threading; only the dependency bookkeeping is ours (a few
 lines: no library adds DAG scheduling to a thread pool without a heavier runtime).
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 ENV_WORKERS = "LAKEHOUSE_WORKERS"
@@ -40,23 +40,28 @@ HEAP_PER_WORKER = 1 * GIB
 _HEAP_SLACK = 0.1
 
 
-@dataclass
-class Unit:
-    """One piece of work: ``key`` is unique, ``after`` the keys it needs (it is skipped when
-    one failed), ``follows`` keys it only must not overlap with (it runs whatever they did)."""
+K = TypeVar("K", bound=Hashable)
 
-    key: str
+
+@dataclass
+class Unit(Generic[K]):
+    """One node: ``key`` is unique, ``after`` the keys it needs (it is skipped when one
+    failed), ``follows`` keys it only must not overlap with (it runs whatever they did)."""
+
+    key: K
     run: Callable[[], Any]
-    after: set[str] = field(default_factory=set)
-    follows: set[str] = field(default_factory=set)
+    after: set[K] | frozenset[K] = field(default_factory=set)
+    follows: set[K] | frozenset[K] = field(default_factory=set)
 
 
 @dataclass
-class Outcome:
-    key: str
+class Outcome(Generic[K]):
+    """What became of one node: its ``value``, its ``error``, or the failed key it waited for."""
+
+    key: K
     value: Any = None
     error: BaseException | None = None
-    skipped_by: str | None = None  # the failed dependency that kept this unit from running
+    skipped_by: K | None = None  # the failed dependency that kept this unit from running
 
 
 def workers_from_env(default: int = DEFAULT_WORKERS) -> int:
@@ -107,8 +112,8 @@ def choose_workers(requested: int | None, heap_bytes: int | None) -> WorkerChoic
         f"spark.driver.memory, or set --workers / {ENV_WORKERS} to choose"))
 
 
-def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
-              on_thread_start: Callable[[str], None] | None = None) -> list[Outcome]:
+def run_units(units: Sequence[Unit[K]], *, workers: int = DEFAULT_WORKERS,
+              on_thread_start: Callable[[K], None] | None = None) -> list[Outcome[K]]:
     """Run ``units`` respecting ``after``; at most ``workers`` at a time.
 
     Args:
@@ -116,7 +121,7 @@ def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
             keys in ``after`` are ignored).
         workers: pool size; 1 runs the units one by one on the calling thread.
         on_thread_start: called in the worker thread with the unit key before it runs
-            (the runner uses it to pick the Spark scheduler pool).
+            (the driver uses it to pick the Spark scheduler pool).
 
     Returns:
         One :class:`Outcome` per unit, in the order given.
@@ -124,21 +129,23 @@ def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
     keys = [u.key for u in units]
     if len(set(keys)) != len(keys):
         raise ValueError("unit keys must be unique")
-    known = set(keys)
-    outcomes: dict[str, Outcome] = {}
+    position = {k: i for i, k in enumerate(keys)}  # keys need not sort: use the given order
+    outcomes: dict[K, Outcome[K]] = {}
     pending = list(units)
 
-    def blocked_by(unit: Unit) -> str | None:
-        for dep in sorted(unit.after & known):
+    def blocked_by(unit: Unit[K]) -> K | None:
+        for dep in sorted((d for d in unit.after if d in position), key=position.__getitem__):
             done = outcomes.get(dep)
-            if done is not None and (done.error is not None or done.skipped_by):
-                return done.skipped_by or dep
+            if done is not None and done.skipped_by is not None:
+                return done.skipped_by            # the root cause, not the link in between
+            if done is not None and done.error is not None:
+                return dep
         return None
 
-    def ready(unit: Unit) -> bool:
-        return all(dep in outcomes for dep in (unit.after | unit.follows) & known)
+    def ready(unit: Unit[K]) -> bool:
+        return all(dep in outcomes for dep in (*unit.after, *unit.follows) if dep in position)
 
-    def call(unit: Unit) -> Any:
+    def call(unit: Unit[K]) -> Any:
         if on_thread_start is not None:
             on_thread_start(unit.key)
         return unit.run()
@@ -155,7 +162,7 @@ def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
         return [outcomes[k] for k in keys]
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lakehouse") as pool:
-        running: dict[Future, Unit] = {}
+        running: dict[Future, Unit[K]] = {}
         while pending or running:
             for unit in list(pending):
                 if len(running) >= workers:
@@ -183,47 +190,3 @@ def run_units(units: Sequence[Unit], *, workers: int = DEFAULT_WORKERS,
 
 # Session settings for concurrent units: FAIR shares executors between the worker threads.
 FAIR_CONF = {"spark.scheduler.mode": "FAIR"}
-
-
-def run_plan(plan: Sequence[tuple[Callable, Any]], timed: Callable[[Callable, Any, dict | None], Any],
-             *, ctx: Any, summary: Any, profile: bool | None = None,
-             workers: int | None = None) -> list[Outcome]:
-    """Run the runner's ``(stage function, dataset/export)`` plan with dependencies.
-
-    ``curate d`` waits for ``ingest d`` and for the curates of datasets ``d`` references
-    (earlier in the plan: :func:`lakehouse.runner.curate_order`); an export waits for the
-    curates of its inputs. Exports run side by side: each registers its input views in its
-    own session. Stage results in ``summary`` are put back in plan order. Returns one outcome per unit
-    (failures and units skipped because a dependency failed); the runner decides what they mean.
-    """
-    from lakehouse.runs.profile import profiling_requested
-
-    profiled = profiling_requested(profile)
-    workers = workers_from_env() if workers is None else max(1, workers)
-    keys: list[str] = []
-    units: list[Unit] = []
-    for func, item in plan:
-        stage, name = func.__name__, getattr(item, "name", str(item))
-        key = f"{stage}:{name}"
-        after: set[str] = set()
-        if stage == "curate":
-            refs = {r.dataset for r in item.rules.all() if r.rule == "references"} - {name}
-            after = {f"ingest:{name}"} | {f"curate:{r}" for r in refs if f"curate:{r}" in keys}
-        elif stage == "export":
-            after = {k for k in keys if k.startswith(("curate:", "ingest:"))
-                     and k.split(":", 1)[1] in set(getattr(item, "inputs", []) or [])}
-        keys.append(key)
-        units.append(Unit(key, (lambda f=func, i=item: timed(f, i, {} if profiled else None)),
-                          after))
-
-    def pool(key: str) -> None:  # a FAIR pool per dataset (ignored in FIFO mode)
-        ctx.spark.sparkContext.setLocalProperty("spark.scheduler.pool",
-                                                key.split(":", 1)[1] if workers > 1 else None)
-
-    outcomes = run_units(units, workers=workers, on_thread_start=pool)
-    order = {k: i for i, k in enumerate(keys)}
-    summary.stages.sort(key=lambda s: order.get(f"{s.stage}:{s.dataset}", len(order)))
-    for outcome in outcomes:
-        if outcome.skipped_by:
-            log.warning("%s not run: %s failed", outcome.key, outcome.skipped_by)
-    return outcomes

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.summary import RunSummary, StageResult
 
 log = logging.getLogger(__name__)
 

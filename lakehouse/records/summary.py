@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal
+
+from pydantic import ConfigDict
 
 from lakehouse.errors import LakehouseError, QualityGateError
+from lakehouse.records.details import (
+    AnyDetails,
+    GateDetails,
+    RuleRecord,
+    StageDetails,
+    details_from_json,
+)
 from lakehouse.terminal import render_table
 
 Status = Literal["succeeded", "skipped", "failed", "blocked", "running"]
+# The run record's format: bump on a change that is not only an added field, and publish the
+# new schema next to the old (docs/schemas/run-record.v<N>.json). A record without the field
+# was written before it existed and is read as version 1.
+SCHEMA_VERSION = 1
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -29,6 +43,9 @@ def new_run_id(now: datetime | None = None) -> str:
 class StageResult:
     """What one stage did for one dataset (or export). Row accounting must balance:
     ``rows_read == rows_written + rows_quarantined + rows_deduplicated``."""
+
+    # the published schema (lakehouse.records.schema) refuses keys a record does not define
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     dataset: str
     stage: str
@@ -43,7 +60,7 @@ class StageResult:
     writer: str = ""                     # Delta write path of its table: "native" | "portable"
     duration_s: float = 0.0
     message: str = ""
-    details: dict = field(default_factory=dict)
+    details: AnyDetails = field(default_factory=StageDetails)
     warnings: list[str] = field(default_factory=list)
     error: str = ""                      # a failed/blocked stage: the whole error, hint included
     refused: dict[str, str] = field(default_factory=dict)   # ingest: landing file -> why
@@ -54,11 +71,11 @@ class StageResult:
 
     @classmethod
     def from_error(cls, dataset: str, stage: str, exc: BaseException, *,
-                   duration_s: float = 0.0, details: dict | None = None) -> StageResult:
+                   duration_s: float = 0.0, details: StageDetails | None = None) -> StageResult:
         """The result of a stage that raised ``exc``: ``blocked`` for a quality gate, else
         ``failed``; ``message`` is the error's first line, ``error`` all of it (a
         :class:`LakehouseError`'s message and hint, without its location). A gate's
-        rule results (``exc.results``) go to ``details["gates"]``, the files an ingest
+        rule results (``exc.results``) go to ``details.gates``, the files an ingest
         refused (``exc.refused``) to ``refused``."""
         blocked = isinstance(exc, QualityGateError)
         text = str(exc)
@@ -66,21 +83,41 @@ class StageResult:
             text = exc.message + (f"\n  hint: {exc.hint}" if exc.hint else "")
         out = cls(dataset, stage, status="blocked" if blocked else "failed",
                   message=text.split("\n")[0], error=text, duration_s=duration_s,
-                  details=dict(details or {}), refused=dict(getattr(exc, "refused", {}) or {}))
+                  details=details or StageDetails(),
+                  refused=dict(getattr(exc, "refused", {}) or {}))
         results = getattr(exc, "results", None)
         if blocked and results:
-            rules = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in results]
+            rules = [RuleRecord(**(r.to_dict() if hasattr(r, "to_dict") else dict(r)))
+                     for r in results]
             where = exc.context if isinstance(exc, QualityGateError) else {}
-            out.details["gates"] = [{
-                "dataset": where.get("dataset", dataset), "gate": where.get("gate", stage),
-                "blocked": True, "rows_in": max((int(r.get("total") or 0) for r in rules), default=0),
-                "rows_quarantined": 0, "results": rules}]
+            out.details.gates = [GateDetails(
+                dataset=where.get("dataset", dataset), gate=where.get("gate", stage),
+                blocked=True, rows_in=max((r.total for r in rules), default=0),
+                rows_quarantined=0, results=rules, run_id=where.get("run_id"))]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stage's entry in the run record."""
+        data = asdict(self)
+        data["details"] = self.details.to_json()
+        data["balanced"] = self.balanced
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StageResult:
+        """A stage of a run record (keys it does not know, e.g. ``balanced``, are ignored)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known and k != "details"}
+        out = cls(**values)
+        out.details = details_from_json(out.stage, out.status, data.get("details"))
         return out
 
 
 @dataclass
 class RunSummary:
     """The record of one run: trigger, stages, timings, status."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     run_id: str
     profile: str
@@ -92,8 +129,9 @@ class RunSummary:
     trigger: dict = field(default_factory=dict)
     stages: list[StageResult] = field(default_factory=list)
     error: str | None = None
-    workers: int | None = None           # units run at once (runs/schedule.choose_workers)
+    workers: int | None = None           # units run at once (pipeline/schedule.choose_workers)
     notes: list[str] = field(default_factory=list)   # run-wide remarks, e.g. workers lowered
+    schema_version: int = SCHEMA_VERSION  # of the run record (docs/schemas/run-record.v1.json)
 
     def add(self, result: StageResult) -> StageResult:
         self.stages.append(result)
@@ -130,15 +168,35 @@ class RunSummary:
         """Per dataset, the landing files its ingest refused (relative path -> why)."""
         return {s.dataset: dict(s.refused) for s in self.stages if s.refused}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The run record: every field, each stage's ``balanced``, the run's ``balanced``."""
         data = asdict(self)
-        for stage, raw in zip(self.stages, data["stages"], strict=True):
-            raw["balanced"] = stage.balanced
+        data["stages"] = [s.to_dict() for s in self.stages]
         data["balanced"] = self.balanced
         return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSummary:
+        """A run record read back; one written before ``schema_version`` existed is version 1.
+
+        Raises:
+            ValueError: the record's ``schema_version`` is newer than this code reads.
+        """
+        version = data.get("schema_version", 1)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise ValueError(f"run record {data.get('run_id')!r} has schema_version {version!r}; "
+                             f"this lakehouse reads up to {SCHEMA_VERSION} (upgrade lakehouse)")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known and k != "stages"}
+        values["schema_version"] = version
+        return cls(**values, stages=[StageResult.from_dict(s) for s in data.get("stages", [])])
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSummary:
+        return cls.from_dict(json.loads(text))
 
     def render(self) -> str:
         """A fixed-width table for the terminal, then what went wrong, in full: each failed

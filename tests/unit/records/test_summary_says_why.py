@@ -7,7 +7,7 @@ import json
 
 from lakehouse.errors import SourceError
 from lakehouse.quality.results import RuleResult, blocked_error
-from lakehouse.runs.summary import RunSummary, StageResult
+from lakehouse.records.summary import RunSummary, StageResult
 
 
 def _summary(*stages: StageResult) -> RunSummary:

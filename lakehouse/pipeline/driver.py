@@ -1,26 +1,31 @@
-"""Run the pipeline: the one entry point the CLI, the jobs, the triggers and tests all call."""
+"""Run the pipeline: the one entry point the CLI, the jobs, the triggers and tests all call.
+
+The driver turns the run's :class:`~lakehouse.pipeline.plan.Plan` into scheduler nodes (each
+unit a timed, profiled, locked stage call in its own Spark session), hands them to
+:func:`lakehouse.pipeline.schedule.run_units`, turns the outcomes into the run summary and
+writes the run record (:mod:`lakehouse.records`).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from lakehouse.config.project import Project
-from lakehouse.errors import InvalidArgumentError, QualityGateError
+from lakehouse.errors import QualityGateError
 from lakehouse.faults import fault_point, fault_scope
-from lakehouse.runs.observer import Observers, RunObserver
-from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
+from lakehouse.pipeline.plan import STAGES, PlannedUnit, Stage, UnitKey, build_plan
+from lakehouse.records.history import write_run
+from lakehouse.records.observer import Observers, RunObserver
+from lakehouse.records.summary import RunSummary, StageResult, new_run_id
 from lakehouse.stages.unit_lock import hold_unit
-from lakehouse.storage import files
-from lakehouse.storage.uri import join_uri
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-Stage = Literal["ingest", "curate", "export", "all"]
-STAGES: tuple[str, ...] = ("ingest", "curate", "export", "all")
+__all__ = ["STAGES", "Stage", "default_observers", "run_pipeline", "write_summary"]
 log = logging.getLogger(__name__)
 
 
@@ -33,12 +38,13 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
 
     Independent datasets run concurrently on ``workers`` threads (default
     ``LAKEHOUSE_WORKERS``, else 2 lowered to one per GiB of driver heap: see
-    :mod:`lakehouse.runs.schedule`), each unit in its own Spark session
-    (:func:`lakehouse.spark.isolation.isolated_session`). Datasets are isolated:
+    :mod:`lakehouse.pipeline.schedule`), each unit in its own Spark session
+    (:func:`lakehouse.spark.isolation.isolated_session`); what waits for what is the plan's
+    (:mod:`lakehouse.pipeline.plan`). Datasets are isolated:
     a blocked gate or a failing stage marks that dataset failed and skips its later stages
     and the exports reading it; every other dataset and export still runs. ``profile``
     (default ``LAKEHOUSE_PROFILE``) records each stage's Spark jobs in its
-    ``details["spark_jobs"]``.
+    ``details.spark_jobs``.
 
     Returns the run summary, also written as JSON to ``<lake>/_runs/runs/<run_id>.json``
     (``summary.exit_code``: 0 ok, 3 only blocked gates, 1 some stage failed). With
@@ -49,16 +55,14 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     ``observers`` (progress, ...) are called around each stage; the project's lineage
     emitter and run report writer (``lineage:`` / ``reports:`` in lake.yaml) are always added.
     """
-    if stage not in STAGES:
-        raise InvalidArgumentError("stage", stage, STAGES)
-    selected = project.select_datasets(datasets)
-    exports = project.select_exports(datasets) if stage in ("export", "all") else []
+    plan = build_plan(project, datasets=datasets, stage=stage)
     run_id = run_id or new_run_id()
     summary = RunSummary(run_id=run_id, profile=project.lake.profile, stage=stage,
-                         datasets=[d.name for d in selected], trigger=trigger or {"type": "manual"})
+                         datasets=list(plan.datasets), trigger=trigger or {"type": "manual"})
+    from lakehouse.pipeline.schedule import FAIR_CONF, Unit, choose_workers, run_units
     from lakehouse.quality.references import ReferenceCache
-    from lakehouse.runs.schedule import FAIR_CONF, choose_workers
     from lakehouse.spark.heap import driver_heap_bytes
+    from lakehouse.spark.job_profile import profiling_requested
     from lakehouse.spark.session import local_session
     from lakehouse.stages import StageContext, curate, export, ingest
 
@@ -69,45 +73,48 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     if concurrency.note:
         log.warning("%s", concurrency.note)
         summary.notes.append(concurrency.note)
-    plan: list[tuple[Callable, object]] = []
-    if stage in ("ingest", "all"):
-        plan += [(ingest, d) for d in selected]
-    if stage in ("curate", "all"):
-        plan += [(curate, d) for d in curate_order(selected)]
-    plan += [(export, e) for e in exports]
+    stage_funcs: dict[str, Callable] = {"ingest": ingest, "curate": curate, "export": export}
+    profiled = profiling_requested(profile)
     watch = Observers([*default_observers(project), *observers])
-    watch.run_started(summary, [(func.__name__, getattr(item, "name", str(item))) for func, item in plan])
-    failed: dict[str, str] = {}          # unit key ("curate:beta") -> "blocked" / "failed"
+    watch.run_started(summary, plan.steps())
+    failed: dict[UnitKey, str] = {}      # unit -> "blocked" / "failed"
     errors: list[BaseException] = []
     messages: list[str] = []
+
+    def node(unit: PlannedUnit) -> Unit[UnitKey]:
+        func = stage_funcs[unit.key.stage]
+        return Unit(unit.key, lambda: _timed(func, ctx, unit, summary, watch,
+                                             {} if profiled else None), unit.after)
+
+    def pool(key: UnitKey) -> None:  # a FAIR pool per dataset (ignored in FIFO mode)
+        ctx.spark.sparkContext.setLocalProperty(
+            "spark.scheduler.pool", key.name if concurrency.workers > 1 else None)
+
     try:
-        # scheduling: concurrent, failure-isolated units (runs/schedule.py); one Data Docs
-        # index and one quality-results commit per run, not per gate
+        # one Data Docs index and one quality-results commit per run, not per gate
         from lakehouse.quality.docs import index_once
         from lakehouse.quality.store import results_once
-        from lakehouse.runs.schedule import run_plan
 
         with results_once(project), index_once(project), ctx.references:
-            outcomes = run_plan(plan, lambda func, item, sink: _timed(func, ctx, item, summary,
-                                                                      watch, sink),
-                                ctx=ctx, summary=summary, profile=profile,
-                                workers=concurrency.workers)
+            outcomes = run_units([node(u) for u in plan.units], workers=concurrency.workers,
+                                 on_thread_start=pool)
         for outcome in outcomes:
-            stage_name, name = outcome.key.split(":", 1)
+            key = outcome.key
             if outcome.error is not None:
                 exc = outcome.error
                 status = "blocked" if isinstance(exc, QualityGateError) else "failed"
-                failed[outcome.key] = status
+                failed[key] = status
                 errors.append(exc)
-                messages.append(f"{stage_name} {name} {status}: {exc}")
-                log.error("%s %s: %s", stage_name, name, str(exc).split("\n")[0])
-            elif outcome.skipped_by:
-                cause, dataset = outcome.skipped_by, outcome.skipped_by.split(":", 1)[1]
-                why = f"{dataset} ({cause.split(':', 1)[0]} {failed.get(cause, 'failed')})"
-                summary.add(StageResult(name, stage_name, status="skipped", message=f"not run: {why}"))
-        order = {f"{func.__name__}:{getattr(item, 'name', str(item))}": i
-                 for i, (func, item) in enumerate(plan)}
-        summary.stages.sort(key=lambda r: order.get(f"{r.stage}:{r.dataset}", len(order)))
+                messages.append(f"{key} {status}: {exc}")
+                log.error("%s: %s", key, str(exc).split("\n")[0])
+            elif outcome.skipped_by is not None:
+                cause = outcome.skipped_by
+                log.warning("%s not run: %s failed", key, cause)
+                why = f"{cause.name} ({cause.stage} {failed.get(cause, 'failed')})"
+                summary.add(StageResult(key.name, key.stage, status="skipped",
+                                        message=f"not run: {why}"))
+        order = plan.position()
+        summary.stages.sort(key=lambda r: order.get(UnitKey(r.stage, r.dataset), len(order)))
         if errors:
             only_gates = all(isinstance(e, QualityGateError) for e in errors)
             summary.finish("blocked" if only_gates else "failed", "\n".join(messages))
@@ -150,23 +157,7 @@ def default_observers(project: Project) -> list[RunObserver]:
     return out
 
 
-def curate_order(datasets: list) -> list:
-    """Datasets referenced by another's ``references`` rules are curated first (stable order)."""
-    names = {d.name for d in datasets}
-    needs = {d.name: {r.dataset for r in d.rules.all() if r.rule == "references"}
-             & names - {d.name} for d in datasets}
-    ordered: list = []
-    pending = list(datasets)
-    while pending:
-        ready = [d for d in pending if needs[d.name] <= {o.name for o in ordered}]
-        if not ready:  # a reference cycle: keep the given order for the rest
-            ready = pending[:1]
-        ordered.extend(ready)
-        pending = [d for d in pending if d not in ready]
-    return ordered
-
-
-def _timed(func: Callable, ctx, item, summary: RunSummary,
+def _timed(func: Callable, ctx, unit: PlannedUnit, summary: RunSummary,
            watch: RunObserver | None = None, profile: dict | None = None) -> StageResult:
     """Run one stage for one dataset/export, recording its result (also when it fails).
 
@@ -174,43 +165,50 @@ def _timed(func: Callable, ctx, item, summary: RunSummary,
     stage runs in a session of its own (temp views and session settings are not shared with
     the units running beside it; everything else is: docs/runs.md, "Concurrency").
     """
-    from lakehouse.runs.profile import job_group, stage_jobs
+    from lakehouse.records.details import StageDetails
+    from lakehouse.spark.job_profile import job_group, stage_jobs
 
     ctx = ctx.isolated()
     watch = watch or RunObserver()
-    name = getattr(item, "name", str(item))
-    log.info("%s %s: starting", func.__name__, name)
-    watch.stage_started(summary, func.__name__, name)
+    stage, name = unit.key.stage, unit.key.name
+    log.info("%s: starting", unit.key)
+    watch.stage_started(summary, stage, name)
     start = time.monotonic()
-    group = job_group(ctx.run_id, func.__name__, name)
+    group = job_group(ctx.run_id, stage, name)
     waited: list[str] = []
     try:
-        with hold_unit(ctx.project, name, waited), fault_scope(func.__name__), \
-                stage_jobs(ctx.spark, group, f"{func.__name__} {name}", profile):
+        with hold_unit(ctx.project, name, waited), fault_scope(stage), \
+                stage_jobs(ctx.spark, group, str(unit.key), profile):
             fault_point("start", name)
-            result = func(ctx, item)
+            result = func(ctx, unit.spec)
             fault_point("end", name)
     except Exception as exc:
-        failed = StageResult.from_error(name, func.__name__, exc,
+        details = StageDetails()
+        _profiled(details, profile)
+        failed = StageResult.from_error(name, stage, exc,
                                         duration_s=round(time.monotonic() - start, 2),
-                                        details=profile)
+                                        details=details)
         summary.add(failed)
         watch.stage_finished(summary, failed)
         raise
     if waited:
         result.warnings.append(f"waited for another run processing {name} (held by {waited[0]})")
-    if profile is not None:
-        result.details.update(profile)
+    _profiled(result.details, profile)
     result.duration_s = round(time.monotonic() - start, 2)
     summary.add(result)
     watch.stage_finished(summary, result)
-    log.info("%s %s: %s in %.1fs%s", func.__name__, name, result.status, result.duration_s,
+    log.info("%s: %s in %.1fs%s", unit.key, result.status, result.duration_s,
              f" ({result.message})" if result.message else "")
     return result
 
 
+def _profiled(details, profile: dict | None) -> None:
+    """Copy what the job profiler collected (``stage_jobs``' sink) into the stage's details."""
+    if profile is not None:
+        details.spark_jobs = profile.get("spark_jobs")
+        details.spark_job_count = profile.get("spark_job_count")
+
+
 def write_summary(project: Project, summary: RunSummary) -> str:
-    """Persist the summary under the lake; returns its URI."""
-    uri = join_uri(project.runs_uri, "runs", f"{summary.run_id}.json")
-    files.write_text(uri, summary.to_json())
-    return uri
+    """Persist the summary under the lake as its run record; returns its URI."""
+    return write_run(project.runs_uri, summary)

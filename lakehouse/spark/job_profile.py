@@ -4,7 +4,7 @@ Every stage runs under its own Spark job group (``lakehouse:<run>:<stage>:<datas
 always: it also labels the jobs in the Spark UI). With profiling on, the jobs of each group
 are read back from the driver's status store after the stage, giving job id, description,
 submit/complete time, duration, stage and task counts, and the JVM's ``callSite`` (the
-PySpark line that started the job). Written into the stage's ``details["spark_jobs"]``.
+PySpark line that started the job). The driver copies them into the stage's ``details.spark_jobs``.
 
 The status store is what the Spark UI and its REST API read; it is kept when the UI is
 disabled (our local sessions disable it). It is reached through py4j, as no Python API
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-SparkSession = Any  # pyspark.sql.SparkSession: lakehouse.runs stays importable without Spark
+SparkSession = Any  # pyspark.sql.SparkSession: importable without Spark
 log = logging.getLogger(__name__)
 ENV = "LAKEHOUSE_PROFILE"
 

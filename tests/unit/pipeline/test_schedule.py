@@ -1,4 +1,4 @@
-"""lakehouse.runs.schedule: dependencies, bounded concurrency, failures isolated per unit."""
+"""lakehouse.pipeline.schedule: dependencies, bounded concurrency, failures isolated per unit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from lakehouse.runs.schedule import Unit, run_units, workers_from_env
+from lakehouse.pipeline.schedule import Unit, run_units, workers_from_env
 
 
 def _recorder():
@@ -69,7 +69,7 @@ def test_workers_from_env(monkeypatch):
 
 
 def test_following_a_failed_unit_still_runs_but_needing_it_does_not():
-    from lakehouse.runs.schedule import Unit, run_units
+    from lakehouse.pipeline.schedule import Unit, run_units
 
     ran: list[str] = []
 
@@ -88,7 +88,7 @@ def test_following_a_failed_unit_still_runs_but_needing_it_does_not():
 
 
 def test_default_workers_follow_the_driver_heap(monkeypatch):
-    from lakehouse.runs.schedule import GIB, choose_workers, workers_for_heap
+    from lakehouse.pipeline.schedule import GIB, choose_workers, workers_for_heap
 
     monkeypatch.delenv("LAKEHOUSE_WORKERS", raising=False)
     # one unit per GiB, at least one, never above what was wanted; a JVM reporting a bit
@@ -113,26 +113,3 @@ def test_memory_strings_read_as_spark_reads_them():
     assert parse_memory("1536") == 1536 * 1024 ** 2                 # no unit: MiB
     assert parse_memory("4GB") == 4 * 1024 ** 3
     assert parse_memory("") is None and parse_memory("lots") is None and parse_memory(None) is None
-
-
-def test_exports_of_one_run_are_not_chained():
-    """Exports used to run one after another (shared temp view names); each unit now has its
-    own session, so two exports of the same inputs start together."""
-    from types import SimpleNamespace
-
-    from lakehouse.runs.schedule import run_plan
-
-    both = threading.Barrier(2, timeout=20)   # passes only if the two run at the same time
-
-    def export(item):
-        both.wait()
-        return item.name
-
-    plan = [(export, SimpleNamespace(name="x", inputs=["trips"])),
-            (export, SimpleNamespace(name="y", inputs=["trips"]))]
-    ctx = SimpleNamespace(spark=SimpleNamespace(sparkContext=SimpleNamespace(
-        setLocalProperty=lambda *a: None)))
-    outcomes = run_plan(plan, lambda func, item, _: func(item), ctx=ctx,
-                        summary=SimpleNamespace(stages=[]), workers=2)
-    assert [o.value for o in outcomes] == ["x", "y"]
-    assert all(o.error is None for o in outcomes)

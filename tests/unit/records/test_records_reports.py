@@ -10,10 +10,11 @@ import pytest
 from lakehouse.cli.progress import LineProgress
 from lakehouse.config import load_project
 from lakehouse.errors import LakehouseError
+from lakehouse.records.details import CurateDetails, GateDetails, RuleRecord
+from lakehouse.records.history import list_runs, load_run, render_list, render_run
+from lakehouse.records.observer import Observers, RunObserver
+from lakehouse.records.summary import RunSummary, StageResult
 from lakehouse.reports.html import render_run_page, write_report
-from lakehouse.runs.observer import Observers, RunObserver
-from lakehouse.runs.records import list_runs, load_run, render_list, render_run
-from lakehouse.runs.summary import RunSummary, StageResult
 from lakehouse.testing.project import write_project
 
 
@@ -22,15 +23,17 @@ def record(run_id: str, written: int, quarantined: int, *, mean: float = 1.0) ->
                          started_at=f"2026-01-0{run_id[-1]}T00:00:00+00:00")
     summary.add(StageResult("birds", "ingest", "succeeded", written + quarantined,
                             written + quarantined, inputs=["birds/a.csv"], table_versions={"raw": 0}))
-    gate = {"dataset": "birds", "gate": "raw_to_curated", "blocked": False,
-            "rows_in": written + quarantined, "rows_quarantined": quarantined,
-            "results": [{"name": "wing_range", "rule": "between", "severity": "quarantine",
-                         "status": "failed" if quarantined else "passed", "failing": quarantined,
-                         "total": written + quarantined}]}
+    gate = GateDetails(dataset="birds", gate="raw_to_curated", blocked=False,
+                       rows_in=written + quarantined, rows_quarantined=quarantined,
+                       results=[RuleRecord(name="wing_range", rule="between", severity="quarantine",
+                                           level="row", status="failed" if quarantined else "passed",
+                                           failing=quarantined, total=written + quarantined)])
     summary.add(StageResult("birds", "curate", "succeeded", written + quarantined, written, quarantined,
                             table_versions={"raw": 0, "curated": 0},
-                            details={"gates": [gate], "failed_rules": {"type_castable:wing": 0},
-                                     "column_stats": {"wing": {"null_ratio": 0.1, "mean": mean}}}))
+                            details=CurateDetails(gates=[gate],
+                                                  failed_rules={"type_castable:wing": 0},
+                                                  column_stats={"wing": {"null_ratio": 0.1,
+                                                                         "mean": mean}})))
     summary.finish("succeeded")
     return summary.to_dict()
 
@@ -48,7 +51,7 @@ def project(tmp_path):
 
 def test_list_and_show(project) -> None:
     runs = list_runs(project.runs_uri)
-    assert [r["run_id"] for r in runs] == ["r2", "r1"]  # newest first; the broken record skipped
+    assert [r.run_id for r in runs] == ["r2", "r1"]  # newest first; the broken record skipped
     table = render_list(runs)
     assert table.splitlines()[2].split()[:2] == ["r2", "succeeded"]
     shown = render_run(load_run(project.runs_uri, "latest"))
