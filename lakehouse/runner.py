@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lakehouse.config.project import Project
 from lakehouse.errors import InvalidArgumentError, QualityGateError
-from lakehouse.faults import fault_point, fault_scope
+from lakehouse.failpoints import fault_point, fault_scope
 from lakehouse.runs.observer import Observers, RunObserver
 from lakehouse.runs.summary import RunSummary, StageResult, new_run_id
 from lakehouse.stages.unit_lock import hold_unit
