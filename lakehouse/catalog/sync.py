@@ -23,7 +23,7 @@ from lakehouse.catalog.model import Database, Partition, StorageDescriptor, Tabl
 from lakehouse.catalog.schema import enforce
 from lakehouse.catalog.shapes import table_input
 from lakehouse.errors import AlreadyExistsError, InvalidInputError
-from lakehouse.faults import fault_point
+from lakehouse.failpoints import fault_point
 
 if TYPE_CHECKING:
     from lakehouse.config.project import Project

@@ -36,8 +36,8 @@ def vars_(conf_dir: str, env: str | None, out: str, package_dir: str | None, tri
       lakehouse infra vars --env dev --package-dir dist --lambda-zip dist/trigger.zip \\
           --out infra/envs/dev
     """
-    from lakehouse.runtimes.infra_vars import terraform_vars
-    from lakehouse.runtimes.manifest import ArtifactSet
+    from lakehouse.runtimes.submit.infra_vars import terraform_vars
+    from lakehouse.runtimes.submit.manifest import ArtifactSet
 
     project = load(conf_dir, env)
     artifacts = ArtifactSet.load(Path(package_dir)) if package_dir else None
@@ -68,7 +68,7 @@ def profile(outputs_file, env: str) -> None:
     """
     import yaml
 
-    from lakehouse.runtimes.infra_vars import profile_from_outputs
+    from lakehouse.runtimes.submit.infra_vars import profile_from_outputs
 
     values = profile_from_outputs(json.load(outputs_file))
     click.echo(yaml.safe_dump({"profiles": {env: values}}, sort_keys=False), nl=False)

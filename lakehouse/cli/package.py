@@ -1,4 +1,4 @@
-"""``lakehouse package``: build the deployable artifact set (thin; see runtimes.packaging)."""
+"""``lakehouse package``: build the deployable artifact set (thin; see runtimes.submit.packaging)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
     Both are cached by lock content + Python under ~/.cache/lakehouse (or
     $LAKEHOUSE_CACHE_DIR): an unchanged project reuses them in seconds.
     """
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     click.echo("building the artifact set...", err=True)
     built = build_package(Path(project_dir), Path(out_dir), deps_archive=not skip_deps_archive,
@@ -65,7 +65,7 @@ def command(out_dir: str, project_dir: str, skip_deps_archive: bool,
 
 
 def _lambda(built, project_dir: Path, env: str | None, pip_args: tuple[str, ...]) -> None:
-    from lakehouse.runtimes.lambda_package import LAMBDA_LOCK, LAMBDA_ZIP, build_lambda_zip
+    from lakehouse.runtimes.submit.lambda_package import LAMBDA_LOCK, LAMBDA_ZIP, build_lambda_zip
 
     made = build_lambda_zip(built, project_dir / "conf", env, built.root / LAMBDA_ZIP,
                             lock=project_dir / LAMBDA_LOCK, pip_args=pip_args,

@@ -58,7 +58,7 @@ def command(conf_dir: str, env: str | None, target: str, master: str | None,
       lakehouse submit --env dev --target emr-serverless --attach 00fabc123
       lakehouse submit --env dev --target spark-cluster --master spark://10.0.0.5:7077
     """
-    from lakehouse.runtimes.submit import submit
+    from lakehouse.runtimes.submit.orchestrate import submit
 
     if target == "spark-cluster" and not master:
         raise click.UsageError("--target spark-cluster needs --master spark://host:port")

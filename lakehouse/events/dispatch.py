@@ -130,7 +130,7 @@ def _runner() -> Callable[..., Any]:
 
 
 class RuntimeDispatcher:
-    """Adapter to :func:`lakehouse.runtimes.submit.submit` (Glue / EMR Serverless).
+    """Adapter to :func:`lakehouse.runtimes.submit.orchestrate.submit` (Glue / EMR Serverless).
 
     The run is started with ``wait=False`` (the worker does not block on a cluster run; the
     submission succeeding is what acknowledges the messages). ``package_dir`` is a prebuilt
@@ -166,9 +166,9 @@ class RuntimeDispatcher:
 
 def _runtime_submit() -> Callable[..., Any]:
     try:
-        from lakehouse.runtimes.submit import submit
+        from lakehouse.runtimes.submit.orchestrate import submit
     except ImportError as exc:
-        raise EventError("lakehouse.runtimes.submit is not available to dispatch with",
+        raise EventError("lakehouse.runtimes.submit.orchestrate is not available to dispatch with",
                          hint="set triggers.dispatch: local") from exc
     return submit
 

@@ -13,7 +13,7 @@ All arrivals of one invocation for one dataset become one run (Lambda's
 from ``$LAKEHOUSE_CONF`` (default: ``conf/`` in the function code, ``$LAMBDA_TASK_ROOT``) and
 ``$LAKEHOUSE_ENV``; ``$LAKEHOUSE_PROFILE_OVERLAY`` (JSON, set by Terraform from the stack it
 created: queue, tables, roles, dispatch) is merged over that profile. The code is the zip
-``lakehouse package --lambda`` builds (``lakehouse.runtimes.lambda_package``).
+``lakehouse package --lambda`` builds (``lakehouse.runtimes.submit.lambda_package``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.config.project import Project
 from lakehouse.errors import QualityGateError
-from lakehouse.faults import fault_point, fault_scope
+from lakehouse.failpoints import fault_point, fault_scope
 from lakehouse.pipeline.plan import STAGES, PlannedUnit, Stage, UnitKey, build_plan
 from lakehouse.records.history import write_run
 from lakehouse.records.observer import Observers, RunObserver

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from lakehouse.faults import fault_point
+from lakehouse.failpoints import fault_point
 from lakehouse.storage import files
 from lakehouse.storage.uri import join_uri
 

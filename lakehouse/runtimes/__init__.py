@@ -1,5 +1,8 @@
-"""Runtimes: argument parsing and sessions for job entry points, packaging, and submitters.
+"""Runtimes: the cluster side (``cluster``) and the submit side (``submit``), independent.
 
-``args``/``entry``/``sessions`` run on the cluster; ``packaging``/``artifacts``/``submit*``
-run on the machine that submits. See ``docs/running-on-aws.md``.
+``cluster`` is what a job runs (arguments, conf, secrets, sessions, entry point); ``submit``
+is what the submitting machine runs (packaging, upload, submitters, follow). What both need
+lives here: job arguments (``args``), the job script (``jobscript``), per-target Spark
+settings (``sparkconf``), boto3 clients (``aws``), the profile merge (``profiles``). See
+``docs/running-on-aws.md``.
 """

@@ -1,4 +1,4 @@
-"""The local SparkSession factory (cluster runtimes: ``lakehouse.runtimes.sessions``).
+"""The local SparkSession factory (cluster runtimes: ``lakehouse.runtimes.cluster.sessions``).
 
 Never called at import time. Where Maven resolved the Delta and hadoop-aws JARs
 (:mod:`lakehouse.spark.jars`), the session loads them, enables delta-spark and serves

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lakehouse.config.models import ExportConfig
-from lakehouse.faults import fault_point
+from lakehouse.failpoints import fault_point
 from lakehouse.records.details import ExportDetails, MlExportDetails
 from lakehouse.records.summary import StageResult
 from lakehouse.stages import publish

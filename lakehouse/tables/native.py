@@ -1,7 +1,8 @@
 """The native Delta backend: delta-spark's DataFrame writer and ``DeltaTable`` API.
 
 Used where the Delta JARs are on the classpath (Glue ``--datalake-formats delta``, EMR).
-Same semantics as the portable backend: idempotency keys become Delta app transactions
+Same semantics as the portable backend (its peer: neither imports the other; the shared
+rules are ``tables.write_rules`` and ``tables.appended``): idempotency keys become Delta app transactions
 (``txnAppId``/``txnVersion`` writer options; the ``spark.databricks.delta.write.txn*`` SQL
 confs for MERGE), the same schema check runs first, merges keep the latest row per key.
 
@@ -19,19 +20,15 @@ from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from lakehouse.errors import SchemaError, TableError
-from lakehouse.faults import fault_point
+from lakehouse.failpoints import fault_point
 from lakehouse.spark.isolation import isolated_session
+from lakehouse.tables.appended import read_appended
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import available_versions, read_commit
-from lakehouse.tables.portable_merge import (
-    DEL,
-    count_rows,
-    dedupe_latest,
-    newer_or_equal,
-)
 from lakehouse.tables.schemas import align, check_schema, merged_schema, nullable_schema
+from lakehouse.tables.write_rules import DEL, count_rows, dedupe_latest, newer_or_equal, raise_moved
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -50,6 +47,7 @@ class NativeDeltaTable:
         self.spark = spark
         self.uri = normalize_table_uri(uri)
         self.path = hadoop_path(self.uri)
+        self.files = TableFiles(self.uri)
         self.lock = lock or default_lock(self.uri)
 
     def _dt(self):
@@ -65,7 +63,7 @@ class NativeDeltaTable:
     def version(self) -> int | None:
         # the newest commit JSON always exists (log cleanup keeps it): one listing of
         # _delta_log, no Spark job (``history(1)`` cost ~170 ms a call, twice per write)
-        versions = available_versions(TableFiles(self.uri))
+        versions = available_versions(self.files)
         return versions[-1] if versions else None
 
     def schema(self) -> StructType:
@@ -133,8 +131,6 @@ class NativeDeltaTable:
         with self.lock.hold(self.uri):
             before = self.version()
             if expected_version is not None and before != expected_version:
-                from lakehouse.tables.portable import raise_moved
-
                 raise_moved(self.uri, expected_version, before)
             fault_point("table.before_data_files", self.uri)
             try:
@@ -158,7 +154,7 @@ class NativeDeltaTable:
         (one small file read; metrics differ by operation)."""
         if version is None:
             return {}, 0, 0
-        commit = read_commit(TableFiles(self.uri), version)
+        commit = read_commit(self.files, version)
         return dict(commit.info.get("operationMetrics") or {}), len(commit.adds), len(commit.removes)
 
     def append(self, df: DataFrame, *, partition_by: list[str] | None = None,
@@ -254,11 +250,9 @@ class NativeDeltaTable:
 
     def read_appended(self, *, since_version: int | None,
                       until_version: int | None = None) -> DataFrame:
-        from lakehouse.tables.portable import PortableDeltaTable
-
-        # The Delta log is the same for both writers: reuse the per-commit reader.
-        return PortableDeltaTable(self.spark, self.uri, lock=self.lock).read_appended(
-            since_version=since_version, until_version=until_version)
+        # The Delta log is the same for both writers: the shared per-commit reader.
+        return read_appended(self.spark, self.uri, since_version=since_version,
+                             until_version=until_version)
 
     def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
         rows = self._dt().history(limit).collect()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse.testing.crash_harness import EXPORT, fault_project, write_landing
 from lakehouse.testing.delta import read_delta
-from lakehouse.testing.faults import EXPORT, fault_project, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ backend: the same rows, no duplicate keys, no extra quarantine rows, a consisten
 stage accounting equal to the clean run's across the failed run and the re-run.
 In-process cases raise :class:`SimulatedCrash` (cheap); the SIGKILL cases run ``lakehouse run``
 in a subprocess and kill it for real (the file lock, staging files and half-made versions
-stay behind), then re-run in process. Failpoints: lakehouse/faults.py, docs/reliability.md.
+stay behind), then re-run in process. Failpoints: lakehouse/failpoints.py, docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.faults import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
+from lakehouse.failpoints import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
 from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.records.bookmarks import BookmarkStore
 from lakehouse.storage.uri import local_path
-from lakehouse.testing.faults import fault_project, lake_state, write_landing
+from lakehouse.testing.crash_harness import fault_project, lake_state, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]

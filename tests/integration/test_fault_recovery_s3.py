@@ -19,7 +19,7 @@ import pytest
 import yaml
 from deltalake import DeltaTable
 
-from lakehouse.faults import FAULT_ENV, MODE_ENV
+from lakehouse.failpoints import FAULT_ENV, MODE_ENV
 from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.records.bookmarks import BookmarkStore
 from lakehouse.sample import write_nycflights13

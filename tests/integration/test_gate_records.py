@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from lakehouse.faults import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
+from lakehouse.failpoints import FAULT_ENV, MODE_ENV, SimulatedCrash, reset_hits
 from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.quality.store import results_uri
 from lakehouse.testing.delta import read_delta

@@ -212,7 +212,7 @@ def test_one_blocked_dataset_among_three_does_not_stop_the_others(tmp_path: Path
 
     # the same run as a Glue/EMR job: the blocked gate ends the job in an exception whose
     # name the Step Functions classifier (*QualityGate*) matches, after the summary is printed
-    from lakehouse.runtimes.entry import QualityGateBlocked, run_job
+    from lakehouse.runtimes.cluster.entry import QualityGateBlocked, run_job
 
     with pytest.raises(QualityGateBlocked, match="QualityGateBlocked: a quality gate blocked"):
         run_job(["run_pipeline.py", "--conf", str(project.conf_dir), "--runtime", "local",

@@ -4,7 +4,7 @@ Two projects share the test's SparkSession, as two runs in one process do (a not
 ``listen`` worker). Both have a dataset ``trips`` and an export reading it, so their exports
 register a temp view of the same name, and both MERGE into an existing curated table with
 their own idempotency key. Threads start the two runs together (a barrier), and a ``meet``
-failpoint (lakehouse/faults.py) holds each run at the racy moment until the other is there
+failpoint (lakehouse/failpoints.py) holds each run at the racy moment until the other is there
 too: each export right after registering its views, each MERGE after its key is in place. A
 shared session would then make one export read the other's view, and one MERGE commit under
 the other's key; every unit in its own session (``StageContext.isolated``), they cannot.
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from lakehouse.config import Project
-from lakehouse.faults import FAULT_ENV, MODE_ENV, reset_hits
+from lakehouse.failpoints import FAULT_ENV, MODE_ENV, reset_hits
 from lakehouse.pipeline.driver import run_pipeline
 from lakehouse.storage.uri import local_path
 from lakehouse.testing.delta import read_delta

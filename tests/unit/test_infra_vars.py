@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from lakehouse.cli.main import cli
 from lakehouse.config import load_project
 from lakehouse.errors import ConfigError
-from lakehouse.runtimes.infra_vars import profile_from_outputs, terraform_vars
+from lakehouse.runtimes.submit.infra_vars import profile_from_outputs, terraform_vars
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,9 +47,9 @@ def test_local_profile_is_refused_with_the_key_and_a_hint() -> None:
 
 
 def test_glue_arguments_are_those_submit_uses(dev, tmp_path: Path) -> None:
-    from lakehouse.runtimes.artifacts import UploadedSet, artifact_key
-    from lakehouse.runtimes.glue import job_definition
-    from lakehouse.runtimes.manifest import ArtifactSet
+    from lakehouse.runtimes.submit.artifacts import UploadedSet, artifact_key
+    from lakehouse.runtimes.submit.glue import job_definition
+    from lakehouse.runtimes.submit.manifest import ArtifactSet
 
     files = {"wheel": "lakehouse-0.1.0-py3-none-any.whl", "job": "jobs/run_pipeline.py",
              "conf": "conf.zip", "glue-wheels": "glue/lakehouse-deps-py311-x86_64.gluewheels.zip"}
@@ -61,8 +61,8 @@ def test_glue_arguments_are_those_submit_uses(dev, tmp_path: Path) -> None:
     values = terraform_vars(dev, artifacts=artifacts)
     job = artifacts.one("job")
     assert values["glue_script_location"] == f"s3://acme-unit-lake/{artifact_key('artifacts', job)}"
-    from lakehouse.runtimes.manifest import Artifact, sha256_of
-    from lakehouse.runtimes.packaging import resolved_conf_zip
+    from lakehouse.runtimes.submit.manifest import Artifact, sha256_of
+    from lakehouse.runtimes.submit.packaging import resolved_conf_zip
 
     # the conf `submit --upload-only` uploads: resolved for the profile on this machine
     conf_zip = resolved_conf_zip(dev.conf_dir, "dev", tmp_path / "resolved.zip")

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     out = tmp_path_factory.mktemp("pkg") / "dist"
     build_package(REPO, out, deps_archive=False)   # Glue needs no packed venv

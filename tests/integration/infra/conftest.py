@@ -120,7 +120,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
     """Render tfvars from conf/ (profile dev), apply infra/envs/dev to moto; yield what was applied."""
     need_terraform()
     from lakehouse.config import load_project
-    from lakehouse.runtimes.infra_vars import terraform_vars
+    from lakehouse.runtimes.submit.infra_vars import terraform_vars
 
     _moto_sfn_gaps()
     base = tmp_path_factory.mktemp("infra")
@@ -134,7 +134,7 @@ def dev_stack(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop("LAKEHOUSE_DEV_BUCKET", None)
         else:
             os.environ["LAKEHOUSE_DEV_BUCKET"] = saved
-    from lakehouse.runtimes.manifest import ArtifactSet
+    from lakehouse.runtimes.submit.manifest import ArtifactSet
 
     lambda_zip = _lambda_zip(base / "dist", bucket)  # the real `lakehouse package --lambda` set
     tfvars = terraform_vars(_declaring_secrets(project), region="us-east-1",

@@ -161,8 +161,8 @@ def trigger_run(dev_stack, logged, job_run, tmp_path_factory):
     """The trigger Lambda's handler on one SQS-delivered arrival, dispatching to Glue with the
     profile Terraform's outputs give, every request logged."""
     from lakehouse.events import lambda_handler
-    from lakehouse.runtimes.infra_vars import profile_from_outputs
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.infra_vars import profile_from_outputs
+    from lakehouse.runtimes.submit.packaging import build_package
 
     tmp = tmp_path_factory.mktemp("iam-trigger")
     package = tmp / "dist"

@@ -33,7 +33,7 @@ def _gate_blocked_message() -> str:
     """What a job whose gate blocked ends with: the exception the job script raises on exit
     code 3 (its ``main`` replaced only to reach that branch without running a pipeline)."""
     from lakehouse.errors import QualityGateError
-    from lakehouse.runtimes import entry
+    from lakehouse.runtimes.cluster import entry
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(entry, "main", lambda argv=None: QualityGateError.exit_code)

@@ -150,8 +150,8 @@ def test_the_deployed_zip_dispatches_an_arrival_to_glue(dev_stack, clients, moto
 def test_the_zip_is_reproducible(dev_stack, monkeypatch, tmp_path: Path) -> None:
     """Rebuilding from the same set, conf and lock gives the very bytes Terraform deployed
     (so an unchanged project does not redeploy the function)."""
-    from lakehouse.runtimes.lambda_package import LAMBDA_LOCK, build_lambda_zip
-    from lakehouse.runtimes.manifest import ArtifactSet
+    from lakehouse.runtimes.submit.lambda_package import LAMBDA_LOCK, build_lambda_zip
+    from lakehouse.runtimes.submit.manifest import ArtifactSet
 
     monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", dev_stack["bucket"])  # as when the stack was built
     again = build_lambda_zip(ArtifactSet.load(dev_stack["package_dir"]), REPO / "conf", "dev",
@@ -165,7 +165,7 @@ def test_the_zip_is_reproducible(dev_stack, monkeypatch, tmp_path: Path) -> None
 
 def _with_venv_archive(package_dir: Path, into: Path):
     """The dev stack's artifact set plus a (small, stand-in) EMR Serverless venv archive."""
-    from lakehouse.runtimes.manifest import DEPS, ArtifactSet
+    from lakehouse.runtimes.submit.manifest import DEPS, ArtifactSet
 
     shutil.copytree(package_dir, into, ignore=shutil.ignore_patterns("trigger.zip"))
     archive = into / "deps" / "pyspark_venv.tar.gz"
@@ -182,8 +182,8 @@ def _with_venv_archive(package_dir: Path, into: Path):
 @pytest.mark.usefixtures("objects_allowed")
 def test_an_arrival_reaches_emr_serverless_once_the_venv_is_in_s3(
         dev_stack, emr_orchestration, clients, moto_endpoint, monkeypatch, tmp_path: Path) -> None:
-    from lakehouse.runtimes.artifacts import upload_set
-    from lakehouse.runtimes.lambda_package import LAMBDA_LOCK, build_lambda_zip
+    from lakehouse.runtimes.submit.artifacts import upload_set
+    from lakehouse.runtimes.submit.lambda_package import LAMBDA_LOCK, build_lambda_zip
 
     artifacts = _with_venv_archive(dev_stack["package_dir"], tmp_path / "dist")
     monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", dev_stack["bucket"])

@@ -17,7 +17,7 @@ def tiny_project(tmp_path: Path) -> Path:
 def artifact_set(tmp_path_factory: pytest.TempPathFactory):
     """``build_package`` on this repository, whose environment archive and Glue wheels come
     from a hash-pinned lock of one tiny wheel (no package index)."""
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     links = tmp_path_factory.mktemp("links")
     lock = make_tiny_lock(make_tiny_wheel(links), links / "cluster-tiny.txt")

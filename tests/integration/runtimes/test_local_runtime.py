@@ -68,7 +68,7 @@ def test_cli_local_target_failure_exits_non_zero_with_reason(tiny_project):
 
 _EMR_PROBE = """
 import json
-from lakehouse.runtimes.sessions import emr_session
+from lakehouse.runtimes.cluster.sessions import emr_session
 spark = emr_session(app_name="probe")
 conf = spark.sparkContext.getConf()
 keys = ["spark.sql.session.timeZone", "spark.sql.extensions", "spark.jars",

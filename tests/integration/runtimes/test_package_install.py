@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from runtime_helpers import REPO_ROOT
 
-from lakehouse.runtimes.packaging import zip_conf
+from lakehouse.runtimes.submit.packaging import zip_conf
 from lakehouse.testing.delta import read_delta
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -46,7 +46,7 @@ def test_artifact_set_and_manifest(artifact_set):
     assert spark4 == [r for r in reqs if not r.startswith(("numpy", "pandas"))] != reqs
     with zipfile.ZipFile(root / WHEEL) as zf:
         names = zf.namelist()
-    assert "lakehouse/runtimes/entry.py" in names and not any("tests/" in n for n in names)
+    assert "lakehouse/runtimes/cluster/entry.py" in names and not any("tests/" in n for n in names)
     with zipfile.ZipFile(root / "conf.zip") as zf:
         assert "conf/lake.yaml" in zf.namelist()
     assert (root / "jobs" / "run_pipeline.py").read_bytes() == \
@@ -55,7 +55,7 @@ def test_artifact_set_and_manifest(artifact_set):
 
 def test_wheel_imports_as_a_zip_like_glue_extra_py_files(artifact_set, tmp_path):
     """Glue puts the wheel on --extra-py-files: the library must import from the zip itself."""
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lakehouse.runtimes.entry, "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lakehouse.runtimes.cluster.entry, "
             "lakehouse.config; print(lakehouse.__file__)")
     done = subprocess.run([sys.executable, "-c", code, str(artifact_set.root / WHEEL)],
                           cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
@@ -105,7 +105,7 @@ def test_deps_archive_is_self_contained_with_the_build_interpreter_hidden(artifa
         tar.extractall(tmp_path / "unpacked" / "environment", filter="tar")
     xy = f"{sys.version_info.major}.{sys.version_info.minor}"
     site = f"lib/python{xy}/site-packages"
-    assert f"{site}/lakehouse/runtimes/entry.py" in names and f"{site}/tinydep/__init__.py" in names
+    assert f"{site}/lakehouse/runtimes/cluster/entry.py" in names and f"{site}/tinydep/__init__.py" in names
     assert python.isfile() and not python.issym()           # a copy, not a link to this machine
     assert f"lib/python{xy}/os.py" in names                  # the stdlib travels with it
     assert not any(n.startswith("/") or ".." in n for n in names)
@@ -195,7 +195,7 @@ def test_unchanged_package_reuses_the_cached_deps_archive(tmp_path):
     """Second build: same requirements + Python -> the archive comes from the cache, no pip."""
     from runtime_helpers import make_tiny_lock, make_tiny_wheel
 
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     project = tmp_path / "project"  # a frozen copy: the same sources for both builds
     project.mkdir()

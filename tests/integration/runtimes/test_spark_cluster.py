@@ -106,7 +106,7 @@ def standalone(tmp_path_factory: pytest.TempPathFactory):
 def packaged(tmp_path_factory: pytest.TempPathFactory):
     """``lakehouse package`` of this repository: the environment from the real cluster lock
     (cached across runs in ``$LAKEHOUSE_CACHE_DIR``), no Glue wheels."""
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     out = tmp_path_factory.mktemp("pkg") / "dist"
     return build_package(REPO_ROOT, out, deps_archive=True, glue_wheels=False, progress=print)

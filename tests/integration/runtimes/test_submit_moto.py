@@ -20,8 +20,8 @@ import pytest
 from runtime_helpers import ACCOUNT, REPO_ROOT, write_project
 
 from lakehouse.config import load_project
-from lakehouse.runtimes.packaging import resolved_conf_zip, zip_conf
-from lakehouse.runtimes.submit import submit
+from lakehouse.runtimes.submit.orchestrate import submit
+from lakehouse.runtimes.submit.packaging import resolved_conf_zip, zip_conf
 
 pytestmark = [pytest.mark.aws, pytest.mark.integration]
 DELTA_GLUE_CONF = ("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension --conf "
@@ -293,7 +293,7 @@ def test_cli_missing_role_is_a_readable_error(aws, tmp_path, artifact_set, moto_
 
 def test_job_reads_conf_zip_from_s3(aws, tmp_path, monkeypatch, moto_endpoint):
     """What a cluster job does with --conf-uri s3://.../conf.zip (the uploaded artifact)."""
-    from lakehouse.runtimes.confsource import materialize_conf
+    from lakehouse.runtimes.cluster.confsource import materialize_conf
 
     make, bucket = aws
     project = _project(tmp_path, bucket=bucket)
@@ -325,8 +325,8 @@ def test_submitted_conf_is_resolved_here_and_secrets_are_read_on_the_cluster(
         aws, tmp_path, artifact_set, moto_endpoint, monkeypatch):
     """The uploaded conf.zip carries this machine's values, not ${env:...}; a declared secret
     stays a reference that the job reads from SSM / Secrets Manager before loading conf/."""
-    from lakehouse.runtimes.confsource import materialize_conf
-    from lakehouse.runtimes.secrets import export_secrets
+    from lakehouse.runtimes.cluster.confsource import materialize_conf
+    from lakehouse.runtimes.cluster.secrets import export_secrets
 
     make, bucket = aws
     root = write_project(tmp_path / "project", bucket=bucket,
@@ -375,7 +375,7 @@ def test_submitted_conf_is_resolved_here_and_secrets_are_read_on_the_cluster(
 
 def test_upload_only_puts_the_set_where_terraform_points(aws, tmp_path, artifact_set):
     """`submit --upload-only` uploads what `infra vars --package-dir` names, starts nothing."""
-    from lakehouse.runtimes.infra_vars import terraform_vars
+    from lakehouse.runtimes.submit.infra_vars import terraform_vars
 
     make, bucket = aws
     project = _project(tmp_path, bucket=bucket, job=f"up-{bucket}")

@@ -18,7 +18,7 @@ def test_local_jvm_jit_compiles_huge_generated_methods(spark):
 
 def test_local_spark_submit_passes_the_same_java_options(tmp_path):
     from lakehouse.runtimes.args import JobArgs
-    from lakehouse.runtimes.local import local_command
+    from lakehouse.runtimes.submit.local import local_command
     from lakehouse.spark.session import LOCAL_JAVA_OPTIONS
     from lakehouse.testing.project import trips_project
 

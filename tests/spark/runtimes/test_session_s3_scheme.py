@@ -32,7 +32,7 @@ def test_local_session_uses_s3a_and_maps_s3(spark):
 
 def test_emr_session_uses_emrfs_s3(spark):
     from lakehouse.runtimes.args import JobArgs
-    from lakehouse.runtimes.sessions import session_for
+    from lakehouse.runtimes.cluster.sessions import session_for
 
     session, job = session_for("emr-serverless", JobArgs())
     assert session is spark and job is None
@@ -44,7 +44,7 @@ def test_emr_session_uses_emrfs_s3(spark):
 def test_glue_session_uses_s3(spark, monkeypatch):
     """Glue's own ``awsglue`` is not on PyPI: a minimal stand-in gives the job's SparkContext."""
     from lakehouse.runtimes.args import JobArgs
-    from lakehouse.runtimes.sessions import session_for
+    from lakehouse.runtimes.cluster.sessions import session_for
 
     context = types.ModuleType("awsglue.context")
     job = types.ModuleType("awsglue.job")

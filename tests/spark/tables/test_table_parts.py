@@ -24,7 +24,7 @@ from pyspark.sql.types import (
 from lakehouse.errors import ConcurrentCommitError, SchemaError
 from lakehouse.tables.files import file_stats, partition_values_of, unescape_path_name
 from lakehouse.tables.locks import DynamoDbTableLock, FileTableLock
-from lakehouse.tables.maintenance import partition_string
+from lakehouse.tables.portable.maintenance import partition_string
 from lakehouse.tables.schemas import check_schema
 
 

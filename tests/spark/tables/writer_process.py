@@ -2,7 +2,7 @@
 
 Usage: python writer_process.py <table_uri> <op: append|merge> <first_id> <count>
 Set LAKEHOUSE_FAULT=table.after_data_files to SIGKILL it between the data write and the
-commit (lakehouse/faults.py).
+commit (lakehouse/failpoints.py).
 """
 
 from __future__ import annotations

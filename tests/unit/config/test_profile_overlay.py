@@ -10,7 +10,7 @@ import yaml
 from lakehouse.config import load_project
 from lakehouse.config.loader import resolved_lake_settings
 from lakehouse.errors import ConfigError
-from lakehouse.runtimes.lambda_package import is_secret_name
+from lakehouse.runtimes.submit.lambda_package import is_secret_name
 
 LAKE = {
     "project": "trips",
@@ -77,8 +77,8 @@ def test_secret_names(name: str, secret: bool) -> None:
 def test_a_lambda_zip_refuses_a_profile_whose_lake_is_local(tmp_path, monkeypatch):
     """Checked before anything is installed: a function cannot read this machine's lake."""
     from lakehouse.errors import RuntimeSubmissionError
-    from lakehouse.runtimes.lambda_package import build_lambda_zip
-    from lakehouse.runtimes.manifest import ArtifactSet
+    from lakehouse.runtimes.submit.lambda_package import build_lambda_zip
+    from lakehouse.runtimes.submit.manifest import ArtifactSet
 
     (tmp_path / "lakehouse-0.1.0-py3-none-any.whl").write_bytes(b"wheel")
     artifacts = ArtifactSet(root=tmp_path, version="0.1.0", python="3.11")

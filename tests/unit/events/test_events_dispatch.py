@@ -85,12 +85,12 @@ def test_runtime_adapter_wraps_foreign_errors(make_project) -> None:
 
 def test_runtime_adapter_uses_the_runtimes_submit_function() -> None:
     from lakehouse.events.dispatch import _runtime_submit
-    from lakehouse.runtimes.submit import submit
+    from lakehouse.runtimes.submit.orchestrate import submit
 
     assert _runtime_submit() is submit
     accepted = inspect.signature(submit).parameters
     for name in ("target", "datasets", "stage", "wait", "package_dir", "echo"):
-        assert name in accepted, f"lakehouse.runtimes.submit.submit no longer takes {name}="
+        assert name in accepted, f"lakehouse.runtimes.submit.orchestrate.submit no longer takes {name}="
 
 
 def test_versions_of_one_key_are_ordered_by_sequencer() -> None:

@@ -1,5 +1,5 @@
 """conf/ as a cluster receives it: one profile, ${env:...} resolved on the submitting machine,
-secrets kept as references (runtimes/confresolve.py)."""
+secrets kept as references (runtimes/submit/confresolve.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import yaml
 
 from lakehouse.config import load_project
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.confresolve import resolved_lake_yaml
-from lakehouse.runtimes.packaging import resolved_conf_zip
+from lakehouse.runtimes.submit.confresolve import resolved_lake_yaml
+from lakehouse.runtimes.submit.packaging import resolved_conf_zip
 
 REPO = Path(__file__).resolve().parents[3]
 LAKE = """project: tiny

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lakehouse.config import load_project
-from lakehouse.runtimes.gluewheels import locked_blocks, wheels_name
 from lakehouse.runtimes.sparkconf import JIT_JAVA_OPTION, with_java_option
+from lakehouse.runtimes.submit.gluewheels import locked_blocks, wheels_name
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -21,7 +21,7 @@ def test_the_jit_flag_is_added_to_driver_and_executor_options_never_replacing_th
 
 
 def test_glue_log_hint_names_the_driver_stream_of_glue_5(tmp_path, monkeypatch) -> None:
-    from lakehouse.runtimes.glue import glue_logs_hint
+    from lakehouse.runtimes.submit.glue import glue_logs_hint
 
     monkeypatch.setenv("LAKEHOUSE_DEV_BUCKET", "b")
     project = load_project(REPO / "conf", "dev")

@@ -16,10 +16,10 @@ import pytest
 from botocore.stub import Stubber
 
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.emr import EmrSubmitter
-from lakehouse.runtimes.emr_serverless import EmrServerlessSubmitter
-from lakehouse.runtimes.follow import RunState, follow
-from lakehouse.runtimes.glue import GlueSubmitter
+from lakehouse.runtimes.submit.emr import EmrSubmitter
+from lakehouse.runtimes.submit.emr_serverless import EmrServerlessSubmitter
+from lakehouse.runtimes.submit.follow import RunState, follow
+from lakehouse.runtimes.submit.glue import GlueSubmitter
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lakehouse.config.models import LakeConfig
-from lakehouse.runtimes.glue import ensure_job
+from lakehouse.runtimes.submit.glue import ensure_job
 
 DEFINITION = {
     "Name": "nightly", "Role": "arn:aws:iam::123456789012:role/glue",

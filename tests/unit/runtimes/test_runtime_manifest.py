@@ -9,9 +9,9 @@ import zipfile
 import pytest
 
 from lakehouse.errors import ConfigError, RuntimeSubmissionError
-from lakehouse.runtimes.confsource import materialize_conf
-from lakehouse.runtimes.manifest import ArtifactSet
-from lakehouse.runtimes.packaging import cluster_requirements, zip_conf
+from lakehouse.runtimes.cluster.confsource import materialize_conf
+from lakehouse.runtimes.submit.manifest import ArtifactSet
+from lakehouse.runtimes.submit.packaging import cluster_requirements, zip_conf
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_materialize_conf_rejects_escaping_zip_and_non_zip(tmp_path):
 
 
 def test_package_never_wipes_a_folder_it_did_not_make(tmp_path):
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     out = tmp_path / "precious"
     out.mkdir()

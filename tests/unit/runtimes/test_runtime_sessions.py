@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from lakehouse.runtimes.sessions import detect_runtime
+from lakehouse.runtimes.cluster.sessions import detect_runtime
 from lakehouse.runtimes.sparkconf import EMR_CONF, glue_conf_value, submit_args, venv_conf
 
 

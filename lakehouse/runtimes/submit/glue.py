@@ -3,7 +3,7 @@
 The library wheel goes on ``--extra-py-files`` (a pure-Python wheel is importable as a zip):
 installing it with pip would pull ``pyspark`` over Glue's own Spark. Its dependencies go to
 ``--additional-python-modules`` as Glue's "zip of wheels" of the *locked* versions
-(:mod:`lakehouse.runtimes.gluewheels`), installed with ``--no-index``: no PyPI at job
+(:mod:`lakehouse.runtimes.submit.gluewheels`), installed with ``--no-index``: no PyPI at job
 start, the versions the suite ran. Glue 6.x (Spark 4.1, Python 3.13) gets the zip of the
 Spark 4 lock. Delta comes from ``--datalake-formats delta``; the framework's bookmarks
 replace Glue's, which are disabled. The JIT flag local sessions get
@@ -18,12 +18,12 @@ from typing import Any
 from lakehouse.config.project import Project
 from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs
-from lakehouse.runtimes.artifacts import UploadedSet
-from lakehouse.runtimes.follow import RunState, classify
-from lakehouse.runtimes.manifest import GLUE_WHEELS
+from lakehouse.runtimes.jobscript import JOB_SCRIPT
 from lakehouse.runtimes.sparkconf import DELTA_CONF, glue_conf_value
+from lakehouse.runtimes.submit.artifacts import UploadedSet
+from lakehouse.runtimes.submit.follow import RunState, classify
+from lakehouse.runtimes.submit.manifest import GLUE_WHEELS
 
-JOB_SCRIPT = "run_pipeline.py"
 SUCCEEDED = {"SUCCEEDED"}
 FAILED = {"FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"}
 _COMPARED = ("Role", "Command", "DefaultArguments", "GlueVersion", "WorkerType",

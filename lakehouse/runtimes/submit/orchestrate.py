@@ -16,11 +16,11 @@ from typing import Any, Literal, TypeVar
 from lakehouse.config.project import Project
 from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs, Stage
-from lakehouse.runtimes.artifacts import upload_set
 from lakehouse.runtimes.aws import client
-from lakehouse.runtimes.follow import RunState, SubmitResult, follow
-from lakehouse.runtimes.manifest import CONF, ArtifactSet
-from lakehouse.runtimes.packaging import resolved_conf_zip
+from lakehouse.runtimes.submit.artifacts import upload_set
+from lakehouse.runtimes.submit.follow import RunState, SubmitResult, follow
+from lakehouse.runtimes.submit.manifest import CONF, ArtifactSet
+from lakehouse.runtimes.submit.packaging import resolved_conf_zip
 
 Target = Literal["local", "glue", "emr", "emr-serverless", "spark-cluster"]
 TARGETS: tuple[str, ...] = ("local", "glue", "emr", "emr-serverless", "spark-cluster")
@@ -32,14 +32,14 @@ def make_submitter(project: Project, target: Target) -> Any:
     """The submitter object for a cluster target, with its boto3 client."""
     settings = project.lake.runtimes
     if target == "glue":
-        from lakehouse.runtimes.glue import GlueSubmitter
+        from lakehouse.runtimes.submit.glue import GlueSubmitter
 
         return GlueSubmitter(project, client("glue", settings))
     if target == "emr":
-        from lakehouse.runtimes.emr import EmrSubmitter
+        from lakehouse.runtimes.submit.emr import EmrSubmitter
 
         return EmrSubmitter(project, client("emr", settings))
-    from lakehouse.runtimes.emr_serverless import EmrServerlessSubmitter
+    from lakehouse.runtimes.submit.emr_serverless import EmrServerlessSubmitter
 
     return EmrServerlessSubmitter(project, client("emr-serverless", settings))
 
@@ -49,7 +49,7 @@ def prepare_artifacts(project: Project, target: Target, package_dir: Path | None
     """Reuse the set in ``package_dir``, or build one into ``<project>/dist``."""
     if package_dir is not None:
         return ArtifactSet.load(package_dir)
-    from lakehouse.runtimes.packaging import build_package
+    from lakehouse.runtimes.submit.packaging import build_package
 
     wants_venv = target in ("emr-serverless", "spark-cluster") or (
         target == "emr" and project.lake.runtimes.emr.use_deps_archive)
@@ -81,13 +81,13 @@ def submit(project: Project, *, target: Target, datasets: list[str] | None = Non
     args = JobArgs(datasets=list(datasets or []), stage=stage, env=project.lake.profile,
                    runtime=target)
     if target == "local":
-        from lakehouse.runtimes.local import run_local
+        from lakehouse.runtimes.submit.local import run_local
 
         local_args = JobArgs(datasets=args.datasets, stage=stage, env=args.env,
                              conf=str(project.conf_dir), runtime="local")
         return run_local(project, local_args, echo=echo)
     if target == "spark-cluster":
-        from lakehouse.runtimes.spark_cluster import run_spark_cluster
+        from lakehouse.runtimes.submit.spark_cluster import run_spark_cluster
 
         artifacts = prepare_artifacts(project, target, package_dir, **build_options)
         return run_spark_cluster(project, args, artifacts, master=master or "", echo=echo)

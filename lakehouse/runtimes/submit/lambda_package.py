@@ -43,8 +43,8 @@ from pathlib import Path
 import yaml
 
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.depsarchive import default_cache_dir
-from lakehouse.runtimes.manifest import DEPS, WHEEL, ArtifactSet, sha256_of
+from lakehouse.runtimes.submit.depsarchive import default_cache_dir
+from lakehouse.runtimes.submit.manifest import DEPS, WHEEL, ArtifactSet, sha256_of
 
 LAMBDA_LOCK = Path("requirements") / "locks" / "lambda-py311.txt"
 LAMBDA_ZIP = "trigger.zip"

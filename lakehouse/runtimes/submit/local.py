@@ -13,8 +13,8 @@ from pathlib import Path
 from lakehouse.config.project import Project
 from lakehouse.errors import EnvironmentProblem
 from lakehouse.runtimes.args import JobArgs
-from lakehouse.runtimes.entry import JOB_SCRIPT, JOB_STUB
-from lakehouse.runtimes.follow import SubmitResult
+from lakehouse.runtimes.jobscript import JOB_SCRIPT, JOB_STUB
+from lakehouse.runtimes.submit.follow import SubmitResult
 
 
 def spark_submit_binary() -> str:

@@ -13,15 +13,6 @@ from collections.abc import Sequence
 from lakehouse.errors import LakehouseError, QualityGateError
 from lakehouse.runtimes.args import JobArgs, parse_job_args
 
-JOB_SCRIPT = "run_pipeline.py"
-# Written as the job script for projects that have no jobs/run_pipeline.py of their own.
-JOB_STUB = '''"""lakehouse job entry point (generated): see lakehouse.runtimes.entry."""
-from lakehouse.runtimes.entry import run_job
-
-if __name__ == "__main__":
-    run_job()
-'''
-
 
 class QualityGateBlocked(RuntimeError):
     """Ends a job whose run a quality gate blocked. Raised uncaught on purpose: Glue puts the
@@ -57,9 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: JobArgs) -> int:
     from lakehouse.config import load_project
-    from lakehouse.runtimes.confsource import materialize_conf
-    from lakehouse.runtimes.secrets import export_secrets
-    from lakehouse.runtimes.sessions import detect_runtime, session_for
+    from lakehouse.runtimes.cluster.confsource import materialize_conf
+    from lakehouse.runtimes.cluster.secrets import export_secrets
+    from lakehouse.runtimes.cluster.sessions import detect_runtime, session_for
 
     conf_dir = materialize_conf(args.conf)
     if conf_dir is not None:  # runtimes.secrets -> environment, before ${env:...} resolve
@@ -68,7 +59,7 @@ def _run(args: JobArgs) -> int:
     runtime = detect_runtime(args.runtime)
     spark, glue_job = session_for(runtime, args, project.lake.spark)
     from lakehouse.pipeline.driver import run_pipeline
-    from lakehouse.runtimes.environment import describe_python
+    from lakehouse.runtimes.cluster.environment import describe_python
 
     trigger = {"kind": "job", "runtime": runtime, "job_name": args.job_name}
     python = describe_python(spark) if runtime != "glue" else None

@@ -29,12 +29,12 @@ from pathlib import Path
 from lakehouse.config.project import Project
 from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs
-from lakehouse.runtimes.follow import SubmitResult
-from lakehouse.runtimes.manifest import DEPS, ArtifactSet
-from lakehouse.runtimes.packaging import resolved_conf_zip
+from lakehouse.runtimes.jobscript import JOB_SCRIPT
 from lakehouse.runtimes.sparkconf import VENV_PYTHON, submit_args, with_java_option
+from lakehouse.runtimes.submit.follow import SubmitResult
+from lakehouse.runtimes.submit.manifest import DEPS, ArtifactSet
+from lakehouse.runtimes.submit.packaging import resolved_conf_zip
 
-JOB_SCRIPT = "run_pipeline.py"
 # What spark-submit may see of this machine's environment; everything else stays behind.
 PASSED_ENV = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME",
               "SPARK_HOME", "SPARK_LOCAL_IP", "SPARK_CONF_DIR", "HADOOP_CONF_DIR",

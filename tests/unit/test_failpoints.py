@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.faults import FAULT_ENV, MODE_ENV, SimulatedCrash, fault_point, fault_scope, reset_hits
+from lakehouse.failpoints import FAULT_ENV, MODE_ENV, SimulatedCrash, fault_point, fault_scope, reset_hits
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,7 @@ def test_nth_call(monkeypatch) -> None:
 
 
 def test_kill_mode_sends_sigkill() -> None:
-    code = ("from lakehouse.faults import fault_point; fault_point('x.y'); "
+    code = ("from lakehouse.failpoints import fault_point; fault_point('x.y'); "
             "print('survived')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, env={"PYTHONPATH": str(REPO), FAULT_ENV: "x.y"}, check=False)
@@ -57,7 +57,7 @@ def test_kill_mode_sends_sigkill() -> None:
 def test_meet_mode_holds_each_thread_until_all_arrived(monkeypatch) -> None:
     import threading
 
-    import lakehouse.faults as faults
+    import lakehouse.failpoints as failpoints
 
     monkeypatch.setenv(FAULT_ENV, "views.registered")
     monkeypatch.setenv(MODE_ENV, "meet:2")
@@ -76,7 +76,7 @@ def test_meet_mode_holds_each_thread_until_all_arrived(monkeypatch) -> None:
     unit("b")
     first.join()
     assert sorted(passed) == [("a", 2), ("b", 2)]
-    monkeypatch.setattr(faults, "MEET_TIMEOUT", 0.2)
+    monkeypatch.setattr(failpoints, "MEET_TIMEOUT", 0.2)
     reset_hits()
     with pytest.raises(TimeoutError, match="fewer than 2 threads"):
         fault_point("views.registered", "alone")

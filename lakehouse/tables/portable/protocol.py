@@ -1,7 +1,7 @@
 """What the portable backend's helpers need from a table, as a Protocol.
 
-``portable_merge`` and ``maintenance`` work on a ``PortableDeltaTable`` but sit below
-``portable.py`` (which calls them); they name the table through this protocol, so the
+``merge`` and ``maintenance`` work on a ``PortableDeltaTable`` but sit below
+``table`` (which calls them); they name the table through this protocol, so the
 import graph inside ``tables`` stays acyclic.
 """
 

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 from lakehouse.config.models import ZONES
 from lakehouse.config.project import Project
 from lakehouse.errors import ConfigError
-from lakehouse.runtimes.artifacts import UploadedSet, artifact_key
-from lakehouse.runtimes.glue import JOB_SCRIPT, job_definition, job_name
-from lakehouse.runtimes.manifest import ArtifactSet
+from lakehouse.runtimes.submit.artifacts import UploadedSet, artifact_key
+from lakehouse.runtimes.submit.glue import JOB_SCRIPT, job_definition, job_name
+from lakehouse.runtimes.submit.manifest import ArtifactSet
 from lakehouse.storage.uri import join_uri
 
 CATALOG_ZONES = ("raw", "curated", "quarantine", "exportable")
@@ -125,8 +125,8 @@ def _glue_job_inputs(project: Project, artifacts: ArtifactSet,
     import tempfile
     from pathlib import Path
 
-    from lakehouse.runtimes.manifest import CONF, Artifact, sha256_of
-    from lakehouse.runtimes.packaging import resolved_conf_zip
+    from lakehouse.runtimes.submit.manifest import CONF, Artifact, sha256_of
+    from lakehouse.runtimes.submit.packaging import resolved_conf_zip
 
     with tempfile.TemporaryDirectory(prefix="lakehouse-vars-") as tmp:
         conf_zip = resolved_conf_zip(project.conf_dir, project.lake.profile,

@@ -56,7 +56,7 @@ def build_glue_wheels(lock: Path, target_dir: Path, *, python_xy: str, arch: str
                       pip_args: Sequence[str] = (), cache_dir: Path | None = None,
                       progress: Callable[[str], None] | None = None) -> Path:
     """Write ``<target_dir>/lakehouse-deps-pyXY-<arch>.gluewheels.zip`` from ``lock``."""
-    from lakehouse.runtimes.depsarchive import default_cache_dir
+    from lakehouse.runtimes.submit.depsarchive import default_cache_dir
 
     say = progress or (lambda _line: None)
     blocks = locked_blocks(lock)

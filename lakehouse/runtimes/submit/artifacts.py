@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.manifest import (
+from lakehouse.runtimes.submit.manifest import (
     CONF,
     DEPS,
     GLUE_PYTHON,

@@ -14,17 +14,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from lakehouse.errors import ConcurrentCommitError, SchemaError, TableError
-from lakehouse.faults import fault_point
-from lakehouse.tables import maintenance
+from lakehouse.errors import SchemaError, TableError
+from lakehouse.failpoints import fault_point
+from lakehouse.tables.appended import read_appended
 from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
 from lakehouse.tables.files import new_write_id, write_data_files
 from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
 from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import METRICS_KEY, OPERATION_KEY, has_delta_log
-from lakehouse.tables.portable_merge import merge as _merge
+from lakehouse.tables.portable import maintenance
+from lakehouse.tables.portable.merge import merge as _merge
 from lakehouse.tables.schemas import align, check_schema, from_delta_schema, merged_schema
 from lakehouse.tables.snapshot import read_files, snapshot_files
+from lakehouse.tables.write_rules import raise_moved
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -233,7 +235,8 @@ class PortableDeltaTable:
 
     def read_appended(self, *, since_version: int | None,
                       until_version: int | None = None) -> DataFrame:
-        return maintenance.read_appended(self, since_version, until_version)
+        return read_appended(self.spark, self.uri, since_version=since_version,
+                             until_version=until_version)
 
     def history(self, *, limit: int | None = None) -> list[HistoryEntry]:
         return maintenance.history(self._require(), limit)
@@ -243,14 +246,6 @@ class PortableDeltaTable:
 
     def vacuum(self, *, retention_hours: float = 168.0, dry_run: bool = False) -> list[str]:
         return maintenance.vacuum(self, retention_hours, dry_run)
-
-
-def raise_moved(uri: str, expected: int, current: int | None) -> None:
-    """The table changed since the caller read it: refuse to overwrite what it did not see."""
-    raise ConcurrentCommitError(
-        f"table moved from version {expected} to {current} while this write was prepared",
-        hint="another writer committed meanwhile; read the table again and retry",
-        table=uri)
 
 
 def _add_columns(dt, schema: StructType, new_cols: list[str]) -> None:

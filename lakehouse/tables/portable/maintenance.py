@@ -1,5 +1,5 @@
-"""Portable-backend helpers beyond plain writes: overwrite scoping, incremental reads,
-history, compaction (optimize) and vacuum."""
+"""Portable-backend helpers beyond plain writes: overwrite scoping, history, compaction
+(optimize) and vacuum. (Incremental reads are ``tables.appended``, shared with native.)"""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from lakehouse.tables.snapshot import SnapshotFile, read_files, snapshot_files
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from lakehouse.tables.portable_protocol import PortableTable
+    from lakehouse.tables.portable.protocol import PortableTable
 
 LOCK_SIDECAR = "_lakehouse/commit.lock"
 
@@ -87,37 +87,6 @@ def files_to_replace(spark, delta, schema, adds: list, replace_where: str | None
         rows = live.join(new.distinct(), cond, "left_semi").select("_i").collect()
     chosen = {int(r["_i"]) for r in rows}
     return [f for i, f in enumerate(snap) if i in chosen]
-
-
-def read_appended(table: PortableTable, since_version: int | None,
-                  until_version: int | None = None) -> DataFrame:
-    """Rows in files added (dataChange) by commits after ``since_version`` up to and including
-    ``until_version`` (default: the latest), so a caller that fixed its range at the start
-    never takes rows appended meanwhile."""
-    delta = table._require()
-    current = delta.version() if until_version is None else until_version
-    if until_version is not None and until_version > delta.version():
-        raise TableError(f"until_version {until_version} is newer than the table "
-                         f"({delta.version()})", table=table.uri)
-    schema = table.schema()
-    parts = list(delta.metadata().partition_columns)
-    start = 0 if since_version is None else since_version + 1
-    if since_version is not None and since_version > current:
-        raise TableError(f"since_version {since_version} is newer than the table ({current})",
-                         table=table.uri)
-    if since_version is None and 0 not in available_versions(table.files):
-        return table.read(version=until_version)
-    added: list[SnapshotFile] = []
-    for version in range(start, current + 1):
-        commit = read_commit(table.files, version)
-        if any(r.get("dataChange", True) for r in commit.removes):
-            raise TableError(
-                f"commit {version} removed data; read_appended needs an append-only table",
-                hint="read the full table (read()) or use merge-aware incremental logic",
-                table=table.uri)
-        added += [SnapshotFile(a["path"], dict(a.get("partitionValues") or {}), a.get("size", 0),
-                               None) for a in commit.adds if a.get("dataChange", True)]
-    return read_files(table.spark, table.files, schema, parts, added)
 
 
 def history(delta, limit: int | None) -> list[HistoryEntry]:

@@ -24,8 +24,8 @@ from email.parser import Parser
 from pathlib import Path
 
 from lakehouse.errors import RuntimeSubmissionError
-from lakehouse.runtimes.entry import JOB_SCRIPT, JOB_STUB
-from lakehouse.runtimes.manifest import (
+from lakehouse.runtimes.jobscript import JOB_SCRIPT, JOB_STUB
+from lakehouse.runtimes.submit.manifest import (
     CONF,
     DEPS,
     GLUE_PYTHON,
@@ -116,7 +116,7 @@ def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True
         req_file.write_text("".join(f"{r}\n" for r in reqs), encoding="utf-8")
         found.add(role, req_file)
     if glue_wheels:
-        from lakehouse.runtimes.gluewheels import build_glue_wheels
+        from lakehouse.runtimes.submit.gluewheels import build_glue_wheels
 
         locks = glue_locks if glue_locks is not None else {
             major: project_dir / LOCKS / f"cluster-py{xy.replace('.', '')}.txt"
@@ -128,7 +128,7 @@ def build_package(project_dir: Path, out_dir: Path, *, deps_archive: bool = True
                     pip_args=pip_args if glue_locks is not None else (), cache_dir=cache_dir,
                     progress=progress))
     if deps_archive:
-        from lakehouse.runtimes.depsarchive import Interpreter, build_deps_archive
+        from lakehouse.runtimes.submit.depsarchive import Interpreter, build_deps_archive
 
         if deps_requirements is None and lock is None:
             lock = cluster_lock(project_dir, Interpreter.probe(python).xy)
@@ -217,9 +217,9 @@ def zip_conf(conf_dir: Path, target: Path, *, lake_yaml: str | None = None) -> P
 
 def resolved_conf_zip(conf_dir: Path, profile: str, target: Path) -> Path:
     """``conf/`` zipped with ``lake.yaml`` resolved for ``profile`` on this machine
-    (:func:`lakehouse.runtimes.confresolve.resolved_lake_yaml`): what every cluster target
+    (:func:`lakehouse.runtimes.submit.confresolve.resolved_lake_yaml`): what every cluster target
     receives. Deterministic: the same conf and environment give the same bytes."""
-    from lakehouse.runtimes.confresolve import resolved_lake_yaml
+    from lakehouse.runtimes.submit.confresolve import resolved_lake_yaml
 
     return zip_conf(conf_dir, target, lake_yaml=resolved_lake_yaml(conf_dir, profile))
 

@@ -1,7 +1,7 @@
 """On the cluster: set the environment variables ``runtimes.secrets`` declares, from AWS.
 
 ``lakehouse submit`` ships ``${env:VAR}`` of a secret as the reference (see
-:mod:`lakehouse.runtimes.confresolve`); before the job loads ``conf/`` it reads each declared
+:mod:`lakehouse.runtimes.submit.confresolve`); before the job loads ``conf/`` it reads each declared
 ``VAR: ssm:<name>`` (``GetParameter`` with decryption) or ``VAR: secretsmanager:<id>[#key]``
 (``GetSecretValue``, optionally one key of a JSON secret) into its own environment. A
 variable already set (a job parameter, a local run) is left alone. The value lives only in
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from lakehouse.errors import ConfigError
-from lakehouse.runtimes.confresolve import merged_profile
+from lakehouse.runtimes.profiles import merged_profile
 
 
 def declared_secrets(conf_dir: Path, profile: str | None) -> tuple[dict[str, str], dict[str, Any]]:

@@ -1,5 +1,8 @@
 """Merge by key on the portable backend: copy-on-write, one atomic commit.
 
+The key rules (latest row per key, newer-or-equal, null keys) are ``tables.write_rules``,
+shared with the native backend.
+
 1. reduce the batch to the latest row per key (``order_by`` descending; nulls lowest);
 2. under the table lock, full-outer-join the rows of the candidate files (all live files,
    or the batch's partitions when the partition columns are part of the key), tagged with
@@ -16,64 +19,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lakehouse.errors import SchemaError
-from lakehouse.faults import fault_point
+from lakehouse.failpoints import fault_point
 from lakehouse.tables.base import MergeResult
 from lakehouse.tables.files import new_write_id, write_data_files
-from lakehouse.tables.maintenance import partition_string
+from lakehouse.tables.portable.maintenance import partition_string
 from lakehouse.tables.schemas import align
 from lakehouse.tables.snapshot import read_files, snapshot_files
+from lakehouse.tables.write_rules import DEL, count_rows, dedupe_latest, newer_or_equal
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
-    from lakehouse.tables.portable_protocol import PortableTable
+    from lakehouse.tables.portable.protocol import PortableTable
 
-DEL, ACT, FILE = "__lh_delete", "__lh_action", "__lh_file"
+ACT, FILE = "__lh_action", "__lh_file"
 KEEP_ACTIONS = ("update", "keep")
-
-
-def dedupe_latest(df: DataFrame, keys: list[str], order_by: list[str]) -> DataFrame:
-    """The latest row per key by ``order_by`` (descending, nulls last)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    window = Window.partitionBy(*keys).orderBy(*[F.col(c).desc_nulls_last() for c in order_by])
-    return df.withColumn("__lh_rn", F.row_number().over(window)).where("__lh_rn = 1").drop("__lh_rn")
-
-
-def count_rejecting_null_keys(df: DataFrame, keys: list[str], uri: str) -> int:
-    """Row count of ``df`` (one aggregation); a null in any key column is an error."""
-    from pyspark.sql import functions as F
-
-    row = df.agg(F.count(F.lit(1)).alias("__lh_n"),
-                 *[F.sum(F.col(f"`{k}`").isNull().cast("int")).alias(f"__lh_null_{i}")
-                   for i, k in enumerate(keys)]).first()
-    nulls = {k: int(row[f"__lh_null_{i}"] or 0) for i, k in enumerate(keys)}
-    bad = {k: n for k, n in nulls.items() if n}
-    if bad:
-        raise SchemaError(
-            "merge keys must not be null: " + ", ".join(f"{k} is null in {n} row(s)"
-                                                       for k, n in bad.items()),
-            hint="quarantine rows without a key before merging (declare the key columns "
-                 "nullable: false so curate does it)", table=uri)
-    return int(row["__lh_n"])
-
-
-def count_rows(df: DataFrame, keys: list[str], uri: str, known_rows: int | None) -> int:
-    """``known_rows`` when the caller vouches for it (it counted ``df`` and quarantined rows
-    without a key, as curate does), else one aggregation that also rejects null keys."""
-    return known_rows if known_rows is not None else count_rejecting_null_keys(df, keys, uri)
-
-
-def newer_or_equal(b: list[Column], e: list[Column]) -> Column:
-    """Lexicographic ``b >= e`` where null orders lowest."""
-    from pyspark.sql import functions as F
-
-    result = F.lit(True)
-    for bc, ec in reversed(list(zip(b, e, strict=True))):
-        greater = bc.isNotNull() & (ec.isNull() | (bc > ec))
-        result = greater | (bc.eqNullSafe(ec) & result)
-    return result
 
 
 def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: list[str],

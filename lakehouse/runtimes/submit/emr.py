@@ -7,12 +7,12 @@ from typing import Any
 from lakehouse.config.project import Project
 from lakehouse.errors import RuntimeSubmissionError
 from lakehouse.runtimes.args import JobArgs
-from lakehouse.runtimes.artifacts import UploadedSet
-from lakehouse.runtimes.follow import RunState, classify
-from lakehouse.runtimes.manifest import DEPS
+from lakehouse.runtimes.jobscript import JOB_SCRIPT
 from lakehouse.runtimes.sparkconf import EMR_CONF, submit_args, venv_conf, with_java_option
+from lakehouse.runtimes.submit.artifacts import UploadedSet
+from lakehouse.runtimes.submit.follow import RunState, classify
+from lakehouse.runtimes.submit.manifest import DEPS
 
-JOB_SCRIPT = "run_pipeline.py"
 DELTA_CLASSIFICATION = [{"Classification": "delta-defaults",
                          "Properties": {"delta.enabled": "true"}}]
 SUCCEEDED = {"COMPLETED"}
