@@ -120,7 +120,7 @@ def _apply_profile(path: Path, raw: dict[str, Any], profile: str, *,
     selected = profiles.get(profile) or {}
     if not isinstance(selected, dict):
         raise ConfigError(str(path), [f"profiles.{profile}: expected a mapping"])
-    merged = _deep_merge(_deep_merge(base, selected), dict(overlay or {}))
+    merged = deep_merge(deep_merge(base, selected), dict(overlay or {}))
     merged["profile"] = profile
     try:
         resolved = resolve_env(merged, keep=keep)
@@ -130,11 +130,12 @@ def _apply_profile(path: Path, raw: dict[str, Any], profile: str, *,
     return resolved  # type: ignore[return-value]
 
 
-def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overlay`` merged over it: mappings merge key by key, other values replace."""
     out = copy.deepcopy(base)
     for key, value in overlay.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
