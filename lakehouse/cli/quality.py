@@ -137,3 +137,56 @@ def replay(conf_dir: str, env: str | None, dataset: str, gate: str, as_json: boo
                + f", {result.rows_still_quarantined} still quarantined")
     for name, count in sorted(result.still_failing.items()):
         click.echo(f"    {name:<28} {count:>8,}")
+
+
+@command.command("export-dqdl")
+@project_options
+@click.argument("dataset")
+@click.option("--gate", type=click.Choice(["raw_to_curated", "curated_to_exportable"]),
+              default=None, help="Only this gate's rules (default: each gate that has rules).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write to FILE instead of stdout; with several gates, one FILE per gate named"
+                   " STEM.GATE.SUFFIX.")
+@click.option("--skip-unmappable", is_flag=True,
+              help="Export the rules that have an exact DQDL form and exit 0 even if some have none.")
+def export_dqdl(conf_dir: str, env: str | None, dataset: str, gate: str | None, out: str | None,
+                skip_unmappable: bool) -> None:
+    """Print DATASET's YAML quality rules as AWS Glue DQDL rulesets (one per gate).
+
+    Each rule keeps its meaning exactly (see docs/quality-dqdl.md, "From YAML rules to DQDL
+    and back"); its name, severity and description become labels. Rules with no exact DQDL
+    form are listed on stderr with the reason; then the exit code is 1 and nothing is written,
+    unless --skip-unmappable.
+
+    \b
+    Example:
+      lakehouse quality export-dqdl flights --gate raw_to_curated --skip-unmappable
+      lakehouse quality export-dqdl planes --out planes.dqdl   # planes.raw_to_curated.dqdl, ...
+    """
+    from pathlib import Path
+
+    from lakehouse.quality.dqdl import to_dqdl
+    from lakehouse.quality.dqdl.rules import rules_to_dqdl
+
+    project = load(conf_dir, env)
+    (ds,) = project.select_datasets([dataset])
+    gates = [gate] if gate else [g for g in ("raw_to_curated", "curated_to_exportable")
+                                 if ds.rules.for_gate(g)]
+    exports = {g: rules_to_dqdl(ds.rules.for_gate(g)) for g in gates}
+    left = [exc for e in exports.values() for exc in e.unmappable]
+    for exc in left:
+        click.echo(exc.message, err=True)
+    if left and not skip_unmappable:
+        click.echo(f"{len(left)} rule(s) of {dataset} have no exact DQDL form; nothing written"
+                   " (--skip-unmappable exports the others)", err=True)
+        click.get_current_context().exit(1)
+    texts = {g: to_dqdl(e.ruleset) for g, e in exports.items() if e.ruleset is not None}
+    if out is None:
+        for g, text in texts.items():
+            click.echo(f"# {dataset} / {g}\n{text}")
+        return
+    path = Path(out)
+    for g, text in texts.items():
+        target = path if len(gates) == 1 else path.with_name(f"{path.stem}.{g}{path.suffix}")
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {target}", err=True)
