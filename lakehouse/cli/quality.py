@@ -1,4 +1,4 @@
-"""``lakehouse quality``: gate reports, history and replay of quarantined rows."""
+"""``lakehouse quality``: gate reports, history, replay of quarantined rows, DQDL export."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _gate = click.option("--gate", type=click.Choice(["landing_to_raw", "raw_to_cura
 
 @click.group("quality")
 def command() -> None:
-    """Quality gates: reports (GX Data Docs), history and quarantine replay."""
+    """Quality gates: reports (GX Data Docs), history, quarantine replay, DQDL export."""
 
 
 @command.command()

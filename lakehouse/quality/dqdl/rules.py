@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from lakehouse.config.rule_types import RuleBase, rule_type, rule_types
 from lakehouse.errors import LakehouseError
 from lakehouse.quality.dqdl import ast
@@ -38,11 +40,15 @@ _MAX_LABEL = 256
 class DqdlUnmappableError(LakehouseError):
     """A YAML rule (or a DQDL rule) has no exact counterpart in the other language."""
 
-    def __init__(self, rule: str, rule_type: str, reason: str):
+    def __init__(self, rule: str, rule_type: str, reason: str, *, from_dqdl: bool = False):
         self.rule = rule
         self.rule_type = rule_type
         self.reason = reason
-        super().__init__(f"rule {rule!r} ({rule_type}) has no exact DQDL form: {reason}")
+        if from_dqdl:
+            super().__init__(f"DQDL rule {rule!r} ({rule_type}) has no YAML rule meaning the same:"
+                             f" {reason}")
+        else:
+            super().__init__(f"rule {rule!r} ({rule_type}) has no exact DQDL form: {reason}")
 
 
 class _NoForm(Exception):
@@ -434,9 +440,15 @@ def _rule_from(node: ast.RuleNode, index: int) -> RuleBase:
             if ratio is None:
                 continue
             data["threshold"] = {"max_ratio": ratio}
-        return rule_type(t.name).spec.model_validate(data)
+        try:
+            return rule_type(t.name).spec.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                 for e in exc.errors())
+            raise DqdlUnmappableError(name, t.name, f"not a valid {t.name} rule: {problems}",
+                                      from_dqdl=True) from None
     raise DqdlUnmappableError(name, getattr(node, "rule_type", "composite"),
-                              f"no YAML rule type means `{rule_node(node)}`")
+                              f"no YAML rule type means `{rule_node(node)}`", from_dqdl=True)
 
 
 def _max_ratio(cond: ast.Condition) -> float | None:

@@ -167,3 +167,8 @@ def test_docs_table_is_generated_from_the_forms():
     page = (REPO / "docs" / "quality-dqdl.md").read_text(encoding="utf-8")
     assert render_docs(page) == page, (
         "regenerate: python -m lakehouse.quality.dqdl.rules docs/quality-dqdl.md")
+
+
+def test_bad_labels_are_reported_with_the_rule():
+    with pytest.raises(DqdlUnmappableError, match=r"'c_set' .*severity"):
+        dqdl_to_rules(parse('Rules = [ IsComplete "c" labels=["name"="c_set", "severity"="loud"] ]'))
