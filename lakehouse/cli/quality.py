@@ -181,6 +181,9 @@ def export_dqdl(conf_dir: str, env: str | None, dataset: str, gate: str | None, 
                    " (--skip-unmappable exports the others)", err=True)
         click.get_current_context().exit(1)
     texts = {g: to_dqdl(e.ruleset) for g, e in exports.items() if e.ruleset is not None}
+    if not texts:
+        click.echo(f"{dataset} has no rule with a DQDL form at {', '.join(gates) or 'any gate'}",
+                   err=True)
     if out is None:
         for g, text in texts.items():
             click.echo(f"# {dataset} / {g}\n{text}")

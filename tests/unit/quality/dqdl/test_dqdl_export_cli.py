@@ -26,6 +26,8 @@ def test_prints_each_gate():
         "seats_positive", "year_plausible", "engines_range"]
     assert [r.name for r in dqdl_to_rules(parse(second))] == ["tailnum_unique"]
     assert result.stderr == ""
+    page = (CONF.parent / "docs" / "quality-dqdl.md").read_text(encoding="utf-8")
+    assert f"```\n{first.rstrip()}\n```" in page, "docs/quality-dqdl.md shows this output"
 
 
 def test_unmappable_rules_fail_unless_skipped(tmp_path):
@@ -54,3 +56,11 @@ def test_help_has_an_example():
     result = CliRunner().invoke(command, ["export-dqdl", "--help"])
     assert result.exit_code == 0
     assert "lakehouse quality export-dqdl flights" in result.output
+
+
+def test_a_gate_without_rules_says_so():
+    result = run("airports", "--gate", "raw_to_curated", "--skip-unmappable")
+    assert result.exit_code == 0 and result.stdout.startswith("# airports / raw_to_curated")
+    result = run("weather", "--gate", "curated_to_exportable")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "weather has no rule with a DQDL form at curated_to_exportable" in result.stderr
