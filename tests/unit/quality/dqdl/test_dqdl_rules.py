@@ -172,3 +172,17 @@ def test_docs_table_is_generated_from_the_forms():
 def test_bad_labels_are_reported_with_the_rule():
     with pytest.raises(DqdlUnmappableError, match=r"'c_set' .*severity"):
         dqdl_to_rules(parse('Rules = [ IsComplete "c" labels=["name"="c_set", "severity"="loud"] ]'))
+
+
+def test_the_mapping_imports_without_pyspark():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pyspark'] = None; sys.modules['delta'] = None\n"
+            "from lakehouse.config.rule_types import rule_type\n"
+            "from lakehouse.quality.dqdl.rules import dqdl_to_rules, rules_to_dqdl\n"
+            "r = rule_type('not_null').spec.model_validate("
+            "{'name': 'a_set', 'rule': 'not_null', 'column': 'a'})\n"
+            "assert dqdl_to_rules(rules_to_dqdl([r]).ruleset) == [r]\n"
+            "assert 'pyspark.sql' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
