@@ -23,6 +23,7 @@ and overwritten, by whichever unit runs beside it.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,16 +32,29 @@ if TYPE_CHECKING:
 # Session settings that parameterize a single statement: set on a child, never copied to one.
 NOT_COPIED = ("spark.databricks.delta.write.txnAppId", "spark.databricks.delta.write.txnVersion")
 
+# child -> the session it was made from. PySpark makes a session "active" process-wide when it
+# creates a DataFrame (``createDataFrame`` sets the class attribute and the JVM thread's active
+# session), so after a run ``getActiveSession()`` may return a finished unit's child.
+_PARENTS: weakref.WeakKeyDictionary[SparkSession, SparkSession] = weakref.WeakKeyDictionary()
+
 
 def isolated_session(parent: SparkSession) -> SparkSession:
     """A new session of ``parent``'s SparkContext with ``parent``'s current SQL settings."""
     child = parent.newSession()
+    _PARENTS[child] = parent
     wanted = {k: v for k, v in session_conf(parent).items() if k not in NOT_COPIED}
     have = session_conf(child)
     for key, value in wanted.items():
         if have.get(key) != value and parent.conf.isModifiable(key):
             child.conf.set(key, value)
     return child
+
+
+def root_session(session: SparkSession) -> SparkSession:
+    """``session``, or, for a child :func:`isolated_session` made, the session it came from."""
+    while session in _PARENTS:
+        session = _PARENTS[session]
+    return session
 
 
 def session_conf(spark: SparkSession) -> dict[str, str]:

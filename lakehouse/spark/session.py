@@ -30,14 +30,17 @@ def local_session(settings: SparkSection | None = None, *, app_name: str = "lake
                   extra_conf: dict[str, str] | None = None) -> SparkSession:
     """A local SparkSession with the embedded defaults (UI off, few shuffle partitions).
 
-    Reuses the active session if there is one (spark-submit, notebooks, tests).
+    Reuses the active session if there is one (spark-submit, notebooks, tests); when that is
+    a unit's child session (:mod:`lakehouse.spark.isolation`), the session it was made from.
     """
     from pyspark.sql import SparkSession
+
+    from lakehouse.spark.isolation import root_session
 
     set_spark_s3_scheme("s3a")
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active
+        return root_session(active)
     require_java()
     from lakehouse.config.models import SparkSection
 

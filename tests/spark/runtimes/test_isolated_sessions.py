@@ -70,3 +70,18 @@ def test_child_sessions_share_the_cache_and_the_threads_pool(spark) -> None:
     thread.start()
     thread.join()
     assert seen == {"pool": "iso_pool"}              # jobs of the child run in the thread's pool
+
+
+def test_a_finished_units_child_is_not_the_next_runs_session(spark) -> None:
+    """PySpark makes a session active process-wide when it creates a DataFrame: after a unit's
+    child did, local_session() (the CLI's, the event worker's next run) still gets the run's
+    session, not a grandchild chain of finished units."""
+    from pyspark.sql import SparkSession
+
+    from lakehouse.spark.session import local_session
+
+    grandchild = isolated_session(isolated_session(spark))
+    grandchild.createDataFrame([(1,)], "x int").count()
+    assert SparkSession.getActiveSession() is grandchild    # what PySpark now reports
+    assert local_session() is spark
+    spark.createDataFrame([(1,)], "x int")                    # leave the run's session active
