@@ -6,6 +6,8 @@ Regenerate after adding a rule type: ``python -m lakehouse.config.rule_types doc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lakehouse.config.rule_types.registry import rule_types
 
 DOCS_START = "<!-- rule-types:start (generated from lakehouse/config/rule_types; do not edit) -->"
@@ -14,18 +16,26 @@ DOCS_END = "<!-- rule-types:end -->"
 
 def markdown_table() -> str:
     """One row per rule type: keys, level, when it fails, its GX expectation, an example."""
-    lines = ["| rule | keys | level | fails when | GX expectation | example |",
-             "|---|---|---|---|---|---|"]
-    for t in rule_types():
-        d = t.doc
-        cells = [f"`{t.name}`", d.keys, t.level, d.fails, d.gx, f"`{d.example}`"]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
+    return table(["rule", "keys", "level", "fails when", "GX expectation", "example"],
+                 ([f"`{t.name}`", t.doc.keys, t.level, t.doc.fails, t.doc.gx, f"`{t.doc.example}`"]
+                  for t in rule_types()))
 
 
 def render_docs(text: str) -> str:
     """``text`` (a Markdown page) with the table between the markers replaced."""
-    start, end = text.find(DOCS_START), text.find(DOCS_END)
+    return replace_generated(text, DOCS_START, DOCS_END, markdown_table())
+
+
+def table(header: list[str], rows: Iterable[list[str]]) -> str:
+    """A Markdown table; a ``|`` inside a cell is escaped."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def replace_generated(text: str, start_marker: str, end_marker: str, body: str) -> str:
+    """``text`` with what stands between the two markers replaced by ``body``."""
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"the page has no {DOCS_START!r} ... {DOCS_END!r} markers")
-    return text[:start] + DOCS_START + "\n" + markdown_table() + "\n" + text[end:]
+        raise ValueError(f"the page has no {start_marker!r} ... {end_marker!r} markers")
+    return text[:start] + start_marker + "\n" + body + "\n" + text[end:]

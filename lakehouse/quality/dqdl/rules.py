@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lakehouse.config.rule_types import RuleBase, rule_type, rule_types
+from lakehouse.config.rule_types.docs import replace_generated, table
 from lakehouse.errors import LakehouseError
 from lakehouse.quality.dqdl import ast
 from lakehouse.quality.dqdl.printer import rule_node
@@ -464,25 +465,21 @@ DOCS_END = "<!-- dqdl-forms:end -->"
 
 def markdown_table() -> str:
     """One row per registry rule type: its DQDL form, or why it has none."""
-    lines = ["| YAML rule | DQDL form | why exact (or why none) | `threshold: {max_ratio: r}` |",
-             "|---|---|---|---|"]
+    rows = []
     for t in rule_types():
         how = form(t.name)
         if isinstance(how, NoForm):
-            cells = [f"`{t.name}`", "none", how.reason, "-"]
+            rows.append([f"`{t.name}`", "none", how.reason, "-"])
         else:
-            cells = [f"`{t.name}`", f"`{how.shape}`", how.note,
-                     "`with threshold >= 1 - r`" if how.threshold else "none"]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
+            rows.append([f"`{t.name}`", f"`{how.shape}`", how.note,
+                         "`with threshold >= 1 - r`" if how.threshold else "none"])
+    return table(["YAML rule", "DQDL form", "why exact (or why none)",
+                  "`threshold: {max_ratio: r}`"], rows)
 
 
 def render_docs(text: str) -> str:
     """``text`` (docs/quality-dqdl.md) with the table between the markers regenerated."""
-    start, end = text.find(DOCS_START), text.find(DOCS_END)
-    if start < 0 or end < start:
-        raise ValueError(f"the page has no {DOCS_START!r} ... {DOCS_END!r} markers")
-    return text[:start] + DOCS_START + "\n" + markdown_table() + "\n" + text[end:]
+    return replace_generated(text, DOCS_START, DOCS_END, markdown_table())
 
 
 if __name__ == "__main__":  # python -m lakehouse.quality.dqdl.rules docs/quality-dqdl.md
