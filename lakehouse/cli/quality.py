@@ -1,4 +1,4 @@
-"""``lakehouse quality``: gate reports, history, replay of quarantined rows, DQDL export."""
+"""``lakehouse quality``: gate reports, history, quarantine replay, DQDL export and local DQDL runs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _gate = click.option("--gate", type=click.Choice(["landing_to_raw", "raw_to_cura
 
 @click.group("quality")
 def command() -> None:
-    """Quality gates: reports (GX Data Docs), history, quarantine replay, DQDL export."""
+    """Quality gates: reports (GX Data Docs), history, quarantine replay, DQDL export and runs."""
 
 
 @command.command()
@@ -193,3 +193,56 @@ def export_dqdl(conf_dir: str, env: str | None, dataset: str, gate: str | None, 
         target = path if len(gates) == 1 else path.with_name(f"{path.stem}.{g}{path.suffix}")
         target.write_text(text, encoding="utf-8")
         click.echo(f"wrote {target}", err=True)
+
+
+@command.command("dqdl")
+@project_options
+@click.argument("dataset")
+@click.option("--ruleset", "ruleset", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="The DQDL ruleset file to evaluate (e.g. pasted from the Glue console).")
+@_json
+def dqdl(conf_dir: str, env: str | None, dataset: str, ruleset: str, as_json: bool) -> None:
+    """Evaluate a DQDL ruleset against DATASET's current curated table; write nothing.
+
+    Prints Glue's result shape (get_data_quality_result's RuleResults: Name, Result PASS or
+    FAIL, EvaluatedMetrics, Description). Exit code 0 when every rule passes, 3 when any
+    fails, 2 when the ruleset does not parse or check (the line and column are named).
+
+    \b
+    Example:
+      lakehouse quality dqdl flights --ruleset flights.dqdl
+      lakehouse quality dqdl planes --ruleset checks.dqdl --json
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from lakehouse.errors import LakehouseError
+    from lakehouse.quality.dqdl.glue_result import failed, rule_results
+    from lakehouse.quality.dqdl_gate import load_checks
+    from lakehouse.quality.gate import GateContext, run_gate
+    from lakehouse.quality.store import read_curated
+    from lakehouse.spark.session import local_session
+
+    project = load(conf_dir, env)
+    (ds,) = project.select_datasets([dataset])
+    text = Path(ruleset).read_text(encoding="utf-8")
+    spark = local_session(project.lake.spark, app_name="lakehouse-quality-dqdl")
+    df = read_curated(spark, project, ds.name)
+    if df is None:
+        raise LakehouseError(f"{ds.name} has no curated table yet",
+                             hint=f"run `lakehouse run --dataset {ds.name}` first", dataset=ds.name)
+    now = datetime.now(UTC)
+    checks = load_checks(text, file=ruleset, columns=df.columns, now=now, datasets=project.datasets)
+    outcome = run_gate(df, rules=checks, gate="raw_to_curated", dataset=ds.name,
+                       context=GateContext(spark=spark, project=project, now=now, sample_rows=0))
+    document = rule_results(outcome.results, dataset=ds.name, rows=outcome.total)
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        rows = [(r["Name"], r["Result"], r["Description"],
+                 ", ".join(f"{k}={v:g}" for k, v in r["EvaluatedMetrics"].items()))
+                for r in document["RuleResults"]]
+        click.echo(render_table(("rule", "result", "DQDL", "metrics"), rows))
+        click.echo(f"{ds.name}: {outcome.total} rows, score {document['Score']:.2f}")
+    if failed(document):
+        click.get_current_context().exit(3)

@@ -160,8 +160,29 @@ def _load_folder(folder: Path, model: type[M]) -> dict[str, M]:
         if name in seen:
             raise ConfigError(str(path), [f"name: {name!r} is already defined in {seen[name]}"])
         seen[name] = path
-        items[name] = item
+        items[name] = _with_dqdl(item, path)
+    _orphan_dqdl(folder, seen)
     return items
+
+
+def _with_dqdl(item: M, path: Path) -> M:
+    """A dataset with its DQDL ruleset, when ``<stem>.dqdl`` lies beside its contract."""
+    ruleset = path.with_suffix(".dqdl")
+    rules = getattr(item, "rules", None)
+    if rules is None or not ruleset.is_file():
+        return item
+    from lakehouse.config.quality_spec import DqdlSource
+
+    source = DqdlSource(file=str(ruleset), text=ruleset.read_text(encoding="utf-8"))
+    return item.model_copy(update={"rules": rules.model_copy(update={"dqdl": source})})
+
+
+def _orphan_dqdl(folder: Path, contracts: dict[str, Path]) -> None:
+    stems = {p.stem for p in contracts.values()}
+    for path in sorted(folder.glob("*.dqdl")):
+        if path.stem not in stems:
+            raise ConfigError(str(path), [f"no contract {path.stem}.yaml beside this DQDL ruleset"],
+                              hint="name the ruleset after its dataset's contract file")
 
 
 def _check_exports(folder: Path, exports: dict[str, ExportConfig],

@@ -43,7 +43,7 @@ from lakehouse.config.rule_types.values import (
 )
 
 __all__ = [
-    "GATE_NAMES", "BetweenRule", "CompoundUniqueRule", "DriftMetric", "DriftRule",
+    "GATE_NAMES", "BetweenRule", "CompoundUniqueRule", "DqdlSource", "DriftMetric", "DriftRule",
     "ExpressionRule", "FreshnessRule", "Gate", "GateRules", "InSetRule", "LengthRule",
     "NotNullRule", "ReferencesRule", "RegexRule", "RowCountRule", "RuleBase", "RuleSpec",
     "Severity", "Threshold", "TypeCastableRule", "UniqueRule",
@@ -59,13 +59,31 @@ RuleSpec = Annotated[
 ]
 
 
+class DqdlSource(BaseModel):
+    """A DQDL ruleset file beside a dataset contract (``conf/datasets/<name>.dqdl``), as text.
+
+    The loader reads it; the quality package parses, checks and compiles it (config stays
+    below quality in the layers, so it never parses DQDL itself).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    text: str
+
+
 class GateRules(BaseModel):
-    """Rules of one dataset, per gate. A plain list in YAML means ``raw_to_curated``."""
+    """Rules of one dataset, per gate. A plain list in YAML means ``raw_to_curated``.
+
+    ``dqdl``: the dataset's DQDL ruleset (``<name>.dqdl`` beside the contract), evaluated in
+    the ``raw_to_curated`` gate together with its YAML rules; set by the loader.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     raw_to_curated: list[RuleSpec] = Field(default_factory=list)
     curated_to_exportable: list[RuleSpec] = Field(default_factory=list)
+    dqdl: DqdlSource | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -96,4 +114,8 @@ class GateRules(BaseModel):
         return len(self.all())
 
     def __bool__(self) -> bool:
-        return bool(self.all())
+        return bool(self.all()) or self.dqdl is not None
+
+    def dqdl_for(self, gate: str) -> DqdlSource | None:
+        """The DQDL ruleset evaluated in ``gate`` (only ``raw_to_curated`` has one)."""
+        return self.dqdl if gate == "raw_to_curated" else None

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from lakehouse.quality import dqdl_gate as D
 from lakehouse.quality import metrics as M
 from lakehouse.quality import rules as R
 from lakehouse.quality.outcome import FAILED, QUARANTINE_COLUMNS, GateOutcome
@@ -81,18 +82,28 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     from pyspark.sql import functions as F
 
     ctx = context or GateContext()
-    rule_list = list(rules.for_gate(gate) if hasattr(rules, "for_gate") else rules)
+    given = list(rules.for_gate(gate) if hasattr(rules, "for_gate") else rules)
     started = datetime.now(UTC)
     now = ctx.now or started
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     original = list(df.columns)
+    rule_list = [r for r in given if not getattr(r, "dqdl", False)]
+    dq = [r for r in given if getattr(r, "dqdl", False)]
+    source = rules.dqdl_for(gate) if hasattr(rules, "dqdl_for") else None
+    if source is not None:
+        dq += D.load_checks(source.text, file=source.file, columns=original, now=now,
+                            datasets=ctx.project.datasets if ctx.project else None,
+                            taken=[r.name for r in rule_list])
 
     refs = _reference_keys(rule_list, ctx, dataset)
     work, ref_flags = R.attach_references(df, rule_list, refs)
     checks = {r.name: R.violation(r, ref_flags, now=now) for r in rule_list if r.level == "row"}
+    checks.update({c.name: F.expr(f"coalesce(({c.violation}), false)")
+                   for c in dq if c.level == "row"})
     live = {name: expr for name, expr in checks.items() if expr is not None}
-    blocking_names = [r.name for r in rule_list if r.name in live and r.severity != "warn"]
+    all_rules = [*rule_list, *dq]
+    blocking_names = [r.name for r in all_rules if r.name in live and r.severity != "warn"]
 
     # one boolean column per row-level rule (plain expressions keep whole-stage codegen;
     # an array built with a lambda per row would not), plus the quarantine decision
@@ -101,7 +112,9 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     for name in blocking_names:
         bad = bad | F.col(vcols[name])
     annotated = work.select(*[F.col(f"`{c}`") for c in original],
-                            *[expr.alias(vcols[name]) for name, expr in live.items()])
+                            *[expr.alias(vcols[name]) for name, expr in live.items()],
+                            *[F.expr(sql).alias(alias) for c in dq
+                              for alias, sql in c.helpers.items()])
     annotated = annotated.withColumn(_BAD, bad)
     if ctx.cache:
         annotated = annotated.persist()
@@ -111,6 +124,7 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
             F.sum(is_bad.cast("int")).alias("__lh_quarantined")]
     aggs += [F.sum(F.col(vcols[name]).cast("int")).alias(f"__lh_fail:{name}") for name in live]
     aggs += M.aggregate_exprs(rule_list)
+    aggs += [F.expr(sql).alias(alias) for c in dq for alias, sql in c.aggregates.items()]
     row = annotated.agg(*aggs).first().asDict()  # the one aggregation
     total = int(row["__lh_total"])
 
@@ -119,18 +133,20 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     if baseline is None and any(r.rule == "drift" for r in rule_list):
         baseline = _baseline(ctx, dataset, gate)
     results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
+    results += D.results(dq, row, total=total, history=D.history(ctx.project, dataset, gate, dq))
     _attach_samples(annotated, results, ctx.sample_rows, original, vcols)
 
     quarantined_count = int(row["__lh_quarantined"] or 0)
     passed, quarantined = _split(df, annotated, original, quarantined_count, gate=gate,
                                  run_id=run_id, started=started,
                                  flags={n: vcols[n] for n in blocking_names},
-                                 reasons={r.name: R.describe(r) for r in rule_list})
+                                 reasons={**{r.name: R.describe(r) for r in rule_list},
+                                          **{c.name: f"{c.name}: {c.text}" for c in dq}})
     return GateOutcome(
         dataset=dataset, gate=gate, run_id=run_id, started_at=started, passed=passed,
         quarantined=quarantined, results=results, total=total,
         quarantined_count=quarantined_count,
-        stats=M.column_stats(row, rule_list, total), rules=rule_list, baseline=baseline,
+        stats=M.column_stats(row, rule_list, total), rules=all_rules, baseline=baseline,
         _annotated=annotated)
 
 

@@ -38,6 +38,8 @@ def expectations_for(rule, *, gate: str, baseline: Mapping[str, float] | None = 
     its rule type's mapping (:mod:`lakehouse.config.rule_types`) as GX objects."""
     import great_expectations.expectations as gxe
 
+    if getattr(rule, "dqdl", False):
+        return []  # DQDL rules have no GX expectation: their results carry Glue's metrics
     common: dict[str, Any] = {
         "meta": {"lakehouse_rule": rule.name, "lakehouse_severity": rule.severity, "gate": gate},
         "severity": _GX_SEVERITY[rule.severity],

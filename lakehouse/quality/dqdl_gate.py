@@ -1,0 +1,90 @@
+"""DQDL rulesets in the quality gate: load and check, metric history, results per rule.
+
+:func:`load_checks` parses a ruleset (syntax errors name line and column), validates it
+against the dataset's columns and the lake's datasets, and compiles it
+(:mod:`lakehouse.quality.dqdl.compile`); a rule type the local engine does not evaluate is a
+:class:`~lakehouse.errors.ConfigError` naming the rule's line and why. The gate folds the
+checks into its one projection and one aggregation; :func:`results` turns the aggregated row
+into :class:`RuleResult`\\ s whose ``observed["current"]`` are Glue's metrics, which the results
+table stores: the history that dynamic rules (``avg(last(10))``) read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.errors import ConfigError
+from lakehouse.quality.dqdl import parse
+from lakehouse.quality.dqdl.compile import DqdlCheck, Unsupported, compile_ruleset
+from lakehouse.quality.dqdl.validate import validate
+from lakehouse.quality.results import RuleResult
+
+if TYPE_CHECKING:
+    from lakehouse.config import Project
+
+History = Mapping[str, Mapping[str, Sequence[float]]]
+
+
+def load_checks(text: str, *, file: str, columns: Sequence[str], now: datetime,
+                datasets: Iterable[str] | None = None,
+                taken: Iterable[str] = ()) -> list[DqdlCheck]:
+    """Parse, check and compile a ruleset; raise with line and column on any problem."""
+    ruleset = parse(text, file=file)
+    errors = [str(p) for p in validate(ruleset, columns=list(columns), datasets=datasets)
+              if p.is_error]
+    try:
+        checks = compile_ruleset(ruleset, columns=columns, now=now)
+    except Unsupported as exc:
+        errors.append(str(exc))
+        checks = []
+    clash = sorted({c.name for c in checks} & set(taken))
+    if clash:
+        errors.append(f"YAML rules named {clash} clash with the DQDL rule names (Rule_<n>)")
+    if errors:
+        raise ConfigError(file, errors, hint="see docs/quality-dqdl.md for the rule types the"
+                          " local engine evaluates")
+    return checks
+
+
+def history(project: Project | None, dataset: str, gate: str,
+            checks: Sequence[DqdlCheck]) -> dict[str, dict[str, list[float]]]:
+    """Past values (newest first) of each dynamic check's metrics, from the results table."""
+    wanted = {c.name: set(c.primaries) for c in checks if c.primaries}
+    if project is None or not wanted:
+        return {}
+    from lakehouse.quality.store import read_results
+
+    out: dict[str, dict[str, list[float]]] = {name: {} for name in wanted}
+    for row in read_results(project):  # newest first
+        if row["dataset"] != dataset or row["gate"] != gate or row["rule"] not in wanted:
+            continue
+        for metric in wanted[row["rule"]]:
+            value = row["metrics"].get(metric)
+            if value is not None:
+                out[row["rule"]].setdefault(metric, []).append(float(value))
+    return out
+
+
+def results(checks: Sequence[DqdlCheck], row: Mapping[str, Any], *, total: int,
+            history: History) -> list[RuleResult]:
+    """One result per check: PASS/FAIL with Glue's metrics and message.
+
+    Row-level checks count their failing rows (quarantined); a check that ``blocks``
+    (severity ``fail``: a dataset-level rule, a threshold or a metric condition) blocks the
+    gate when it fails.
+    """
+    out = []
+    for check in checks:
+        ok, metrics, message = check.verdict(row, history.get(check.name, {}))
+        failing = int(row.get(f"__lh_fail:{check.name}") or 0) if check.level == "row" \
+            else (0 if ok else 1)
+        out.append(RuleResult(
+            name=check.name, rule="dqdl", severity=check.severity, level=check.level,
+            total=total, failing=failing, status="passed" if ok else "failed",
+            blocking=check.severity == "fail" and not ok,
+            description=f"{check.name}: {check.text}" + (f" ({message})" if message else ""),
+            observed={"current": metrics, "dqdl": check.text, "labels": check.labels,
+                      "message": message}))
+    return out

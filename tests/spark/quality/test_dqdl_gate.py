@@ -1,0 +1,140 @@
+"""DQDL rulesets in the one-pass gate, on real local Spark: Glue's metrics, quarantine, block."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from lakehouse.config.quality_spec import DqdlSource, GateRules
+from lakehouse.errors import ConfigError, DqdlSyntaxError
+from lakehouse.quality import run_gate
+from lakehouse.quality.dqdl_gate import results
+
+pytestmark = pytest.mark.spark
+
+SCHEMA = "id int, origin string, distance double, carrier string, ts timestamp"
+NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
+
+
+def _rows() -> list[tuple]:
+    ts = datetime(2026, 1, 2, 10)
+    rows = [(i, "JFK", 100.0 + i, "AA", ts) for i in range(20)]
+    rows[3] = (3, "BOS", 100.0, "AA", ts)            # origin not NYC
+    rows[5] = (5, "LGA", 100.0, None, ts)            # carrier NULL
+    rows[8] = (7, "EWR", 100.0, "AAA", datetime(2025, 1, 1))  # duplicate id 7, long carrier, stale
+    return rows
+
+
+def _gate(spark, text: str, *, yaml=(), now=NOW):
+    rules = GateRules(raw_to_curated=list(yaml), dqdl=DqdlSource(file="flights.dqdl", text=text))
+    df = spark.createDataFrame(_rows(), SCHEMA)
+    return run_gate(df, rules=rules, gate="raw_to_curated", dataset="flights", run_id="r1",
+                    context=__import__("lakehouse.quality", fromlist=["GateContext"]).GateContext(
+                        spark=spark, now=now))
+
+
+def _by_name(outcome):
+    return {r.name: r for r in outcome.results}
+
+
+def test_metrics_and_verdicts_have_glue_names_and_values(spark) -> None:
+    text = """Rules = [
+        IsComplete "carrier",
+        Completeness "carrier" > 0.9,
+        IsUnique "id",
+        Uniqueness "id" > 0.95,
+        DistinctValuesCount "origin" = 4,
+        RowCount = 20,
+        ColumnCount = 5,
+        ColumnExists "ts",
+        Mean "distance" between 100 and 120,
+        StandardDeviation "distance" < 10,
+        Sum "distance" > 0,
+        Entropy "origin" > 0,
+        UniqueValueRatio "origin" = 0.75,
+        ColumnLength "carrier" <= 2,
+        ColumnNamesMatchPattern "[a-z]+"
+    ]"""
+    out = _gate(spark, text)
+    res = _by_name(out)
+    m = {name: r.observed["current"] for name, r in res.items()}
+    assert m["Rule_1"] == {"Column.carrier.Completeness": pytest.approx(0.95)}
+    assert res["Rule_1"].status == "failed" and res["Rule_1"].failing == 1
+    assert res["Rule_2"].status == "passed"
+    # id 7 twice: 18 of 20 values occur once
+    assert m["Rule_3"]["Column.id.Uniqueness"] == pytest.approx(0.9)
+    assert res["Rule_3"].failing == 2 and res["Rule_4"].status == "failed"
+    assert m["Rule_5"] == {"Column.origin.DistinctValuesCount": 4.0}
+    assert res["Rule_6"].status == "passed" and res["Rule_7"].status == "passed"
+    assert res["Rule_8"].status == "passed"
+    distances = [r[2] for r in _rows()]
+    mean = sum(distances) / 20
+    assert m["Rule_9"]["Column.distance.Mean"] == pytest.approx(mean)
+    pop_std = math.sqrt(sum((d - mean) ** 2 for d in distances) / 20)
+    assert m["Rule_10"]["Column.distance.StandardDeviation"] == pytest.approx(pop_std)
+    counts = {"JFK": 17, "BOS": 1, "LGA": 1, "EWR": 1}
+    entropy = -sum(c / 20 * math.log(c / 20) for c in counts.values())
+    assert m["Rule_12"]["Column.origin.Entropy"] == pytest.approx(entropy)
+    assert m["Rule_13"]["Column.origin.UniqueValueRatio"] == pytest.approx(0.75)
+    assert m["Rule_14"]["Column.carrier.MaximumLength"] == 3.0
+    assert res["Rule_14"].failing == 1 and res["Rule_15"].status == "passed"
+
+
+def test_row_level_failures_quarantine_and_dataset_failures_block(spark) -> None:
+    text = """Rules = [
+        ColumnValues "origin" in ["JFK", "LGA", "EWR"],
+        (IsComplete "carrier") and (ColumnLength "carrier" = 2),
+        DataFreshness "ts" <= 24 hours
+    ]"""
+    out = _gate(spark, text)
+    assert not out.blocked
+    quarantined = {r["id"]: r["_failed_rules"] for r in out.quarantined.collect()}
+    assert quarantined == {3: ["Rule_1"], 5: ["Rule_2"], 7: ["Rule_2", "Rule_3"]}
+    assert out.total == 20 and out.passed.count() + out.quarantined_count == 20
+    assert _by_name(out)["Rule_1"].status == "failed"   # reported FAIL, rows quarantined
+
+    blocked = _gate(spark, 'Rules = [ RowCount > 100, ColumnValues "origin" = "JFK" ]')
+    assert blocked.blocked
+    assert [r.name for r in blocked.results if r.blocking] == ["Rule_1"]
+
+
+def test_where_threshold_composite_and_dynamic_rule(spark, tmp_path) -> None:
+    text = """Rules = [
+        ColumnValues "origin" = "JFK" where "distance >= 100" with threshold > 0.8,
+        ColumnValues "origin" = "JFK" with threshold > 0.9,
+        (RowCount > 5) or (IsComplete "carrier"),
+        RowCount > avg(last(3)) * 0.5
+    ]"""
+    out = _gate(spark, text)
+    res = _by_name(out)
+    assert res["Rule_1"].observed["current"]["Column.origin.ColumnValues.Compliance"] == \
+        pytest.approx(17 / 20)
+    assert res["Rule_1"].status == "passed" and res["Rule_2"].status == "failed"
+    assert res["Rule_2"].blocking and out.blocked           # threshold not met: blocks
+    assert res["Rule_3"].status == "passed" and res["Rule_3"].level == "dataset"
+    assert res["Rule_4"].status == "passed" and "no history" in res["Rule_4"].description
+
+    # the dynamic rule against a history of row counts
+    from lakehouse.quality.dqdl import parse
+    from lakehouse.quality.dqdl.compile import compile_ruleset
+
+    check = compile_ruleset(parse("Rules = [ RowCount > avg(last(3)) * 0.5 ]"),
+                            columns=["id"], now=NOW)[0]
+    row = {"__lh_dq1_1": 20}
+    low = results([check], row, total=20, history={"Rule_1": {"Dataset.*.RowCount": [30, 30, 10, 500]}})
+    high = results([check], row, total=20, history={"Rule_1": {"Dataset.*.RowCount": [60, 60]}})
+    assert low[0].status == "passed" and high[0].status == "failed"
+
+
+def test_errors_name_line_and_column(spark) -> None:
+    with pytest.raises(DqdlSyntaxError) as syntax:
+        _gate(spark, 'Rules = [\n  IsComplete "id",\n  RowCount >\n]')
+    assert syntax.value.line == 4
+    with pytest.raises(ConfigError) as unsupported:
+        _gate(spark, 'Rules = [\n  IsComplete "id",\n  CustomSql "select count(*) from primary" > 0\n]')
+    assert "line 3" in str(unsupported.value) and "CustomSql" in str(unsupported.value)
+    with pytest.raises(ConfigError) as unknown:
+        _gate(spark, 'Rules = [ IsComplete "idd" ]')
+    assert "did you mean 'id'" in str(unknown.value)

@@ -1,0 +1,113 @@
+"""A DQDL ruleset beside a contract in the real pipeline: its row-level failures go to quarantine
+with the rule's name, a failing dataset-level rule blocks; `lakehouse quality dqdl` prints Glue's
+result shape with exit codes 0 / 3 / 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from deltalake import DeltaTable
+
+from lakehouse.cli.main import cli
+from lakehouse.config import load_project
+from lakehouse.errors import QualityGateError
+from lakehouse.pipeline.driver import run_pipeline
+from lakehouse.sample import write_nycflights13
+from lakehouse.storage.uri import local_path
+from lakehouse.testing.delta import read_delta
+from lakehouse.testing.project import make_project
+
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
+REPO = Path(__file__).resolve().parents[3]
+RULESET = """Rules = [
+    IsComplete "tailnum",
+    ColumnValues "engines" <= 2 where "seats > 0",
+    RowCount > 0,
+    (Completeness "year" > 0.5) and (IsUnique "tailnum")
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("dqdl"), REPO / "conf")
+    write_nycflights13(project.zone_uri("landing"), months=[1], max_rows_per_file=200)
+    (project.conf_dir / "datasets" / "planes.dqdl").write_text(RULESET)
+    return load_project(project.conf_dir)
+
+
+@pytest.fixture(scope="module")
+def first_run(project, spark):
+    run_pipeline(project, datasets=["planes"], stage="ingest", spark=spark)
+    return run_pipeline(project, datasets=["planes"], stage="curate", spark=spark)
+
+
+def _landing_planes(project) -> pd.DataFrame:
+    folder = local_path(project.zone_uri("landing")) / "planes"
+    return pd.concat(pd.read_csv(p) for p in sorted(folder.glob("*.csv*")))
+
+
+def test_row_level_failures_reach_quarantine_with_the_rule_name(project, first_run) -> None:
+    assert first_run.status == "succeeded" and first_run.balanced, first_run.render()
+    planes = _landing_planes(project)
+    yaml_bad = (planes["seats"] <= 0) | (planes["engines"] < 0) | (planes["engines"] > 8)
+    dqdl_bad = (planes["seats"] > 0) & (planes["engines"] > 2)
+    assert dqdl_bad.sum() > 0, "the sample must hold planes with more than 2 engines"
+    q = read_delta(project.quarantine_uri("planes", "raw_to_curated")).to_pandas()
+    got = {row["tailnum"]: list(row["_failed_rules"]) for _, row in q.iterrows()}
+    want = {t: ["Rule_2"] for t in planes.loc[dqdl_bad & ~yaml_bad, "tailnum"]}
+    assert {t: r for t, r in got.items() if "Rule_2" in r} == want
+    assert all("Rule_2: ColumnValues" in reason for reason in q["_reason"] if "Rule_2" in reason)
+    curated = read_delta(project.table_uri("curated", "planes")).to_pandas()
+    assert len(curated) + len(q) == len(planes)
+
+
+def test_a_failing_dataset_level_rule_blocks_and_writes_nothing(project, first_run, spark) -> None:
+    before = DeltaTable(project.table_uri("curated", "planes")).version()
+    path = project.conf_dir / "datasets" / "planes.dqdl"
+    try:
+        path.write_text("Rules = [ RowCount > 1000000, IsComplete \"tailnum\" ]\n")
+        blocked = load_project(project.conf_dir)
+        run_pipeline(blocked, datasets=["planes"], stage="ingest", spark=spark)
+        with pytest.raises(QualityGateError, match=r"Rule_1 \[dqdl, severity fail\]"):
+            run_pipeline(blocked, datasets=["planes"], stage="curate", spark=spark)
+    finally:
+        path.write_text(RULESET)
+    assert DeltaTable(project.table_uri("curated", "planes")).version() == before
+
+
+def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run, tmp_path) -> None:
+    conf = str(project.conf_dir)
+    good = tmp_path / "good.dqdl"
+    good.write_text('Rules = [ IsComplete "tailnum", RowCount > 0, '
+                    'ColumnValues "engines" <= 2 where "seats > 0" ]\n')
+    result = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(good),
+                                      "--conf", conf, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert [r["Name"] for r in doc["RuleResults"]] == ["Rule_1", "Rule_2", "Rule_3"]
+    assert doc["RuleResults"][0] == {"Name": "Rule_1", "Description": 'IsComplete "tailnum"',
+                                     "Result": "PASS",
+                                     "EvaluatedMetrics": {"Column.tailnum.Completeness": 1.0}}
+    assert doc["RuleResults"][1]["EvaluatedMetrics"]["Dataset.*.RowCount"] == doc["RowsEvaluated"]
+
+    bad = tmp_path / "bad.dqdl"
+    bad.write_text('Rules = [ RowCount > 1000000 ]\n')
+    failed = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(bad),
+                                      "--conf", conf])
+    assert failed.exit_code == 3, failed.output
+    assert "FAIL" in failed.output and "RowCount > 1000000" in failed.output
+
+    broken = tmp_path / "broken.dqdl"
+    broken.write_text('Rules = [\n  RowCount >\n]\n')
+    syntax = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(broken),
+                                      "--conf", conf])
+    assert syntax.exit_code == 2
+    assert "line 3" in (syntax.output + str(syntax.exception or ""))
+
+    helped = CliRunner().invoke(cli, ["quality", "dqdl", "--help"])
+    assert "lakehouse quality dqdl flights --ruleset flights.dqdl" in helped.output

@@ -1,0 +1,120 @@
+"""DQDL rules compiled for the one-pass gate (Spark-free): levels, severities, conditions, history."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lakehouse.config import load_project
+from lakehouse.errors import ConfigError
+from lakehouse.quality.dqdl import conditions as C
+from lakehouse.quality.dqdl import parse
+from lakehouse.quality.dqdl.compile import UNSUPPORTED, Unsupported, compile_ruleset
+
+NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[4]
+
+
+def _checks(text: str, columns=("a", "b", "c")):
+    return compile_ruleset(parse(text), columns=list(columns), now=NOW)
+
+
+def _cond(text: str):
+    return parse(f"Rules = [ RowCount {text} ]").rules[0].condition  # type: ignore[union-attr]
+
+
+def test_levels_and_severities_follow_the_documented_semantics() -> None:
+    checks = _checks('''Rules = [ IsComplete "a", Completeness "a" > 0.9, RowCount > 1,
+        ColumnValues "b" in [1, 2] with threshold > 0.5, (IsComplete "a") and (IsUnique "b"),
+        (IsComplete "a") or (RowCount > 3) ]''')
+    got = [(c.name, c.level, c.severity) for c in checks]
+    assert got == [("Rule_1", "row", "quarantine"), ("Rule_2", "row", "fail"),
+                   ("Rule_3", "dataset", "fail"), ("Rule_4", "row", "fail"),
+                   ("Rule_5", "row", "quarantine"), ("Rule_6", "dataset", "fail")]
+    assert checks[0].violation == "`a` IS NULL"
+    assert checks[4].violation.count(" OR ") == 1 and "PARTITION BY `b`" in checks[4].violation
+
+
+def test_where_scopes_the_violation_and_the_aggregates() -> None:
+    check = _checks('Rules = [ ColumnValues "b" > 3 where "c = \'x\'" ]')[0]
+    assert check.violation.startswith("coalesce((c = 'x'), false) AND ")
+    assert all(sql.endswith("FILTER (WHERE c = 'x')") for sql in check.aggregates.values())
+
+
+@pytest.mark.parametrize(("cond", "value", "expected"), [
+    ("> 3", 4.0, True), ("> 3", 3.0, False), (">= 3", 3.0, True), ("= 2", 2.0, True),
+    ("!= 2", 2.0, False), ("between 1 and 5", 5.0, False), ("between 1 and 5", 1.5, True),
+    ("not between 1 and 5", 5.0, True), ("in [1, 2, 3]", 2.0, True), ("not in [1, 2]", 2.0, False),
+])
+def test_metric_conditions(cond: str, value: float, expected: bool) -> None:
+    assert C.holds(_cond(cond), value) is expected
+
+
+def test_a_null_metric_satisfies_nothing() -> None:
+    assert C.holds(_cond("> 0"), None) is False
+    assert C.holds(_cond("< 0"), float("nan")) is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=12), st.integers(1, 15))
+def test_dynamic_functions_read_the_newest_k_values(history: list[float], k: int) -> None:
+    window = history[:k]
+    assert C.number(_cond(f"> avg(last({k}))").operands[0], history) == \
+        pytest.approx(sum(window) / len(window))
+    assert C.number(_cond(f"> max(last({k}))").operands[0], history) == max(window)
+    assert C.number(_cond("> last(1) * 2").operands[0], history) == history[0] * 2
+
+
+def test_dynamic_rule_without_history_passes_and_says_so() -> None:
+    check = _checks("Rules = [ RowCount > avg(last(10)) ]")[0]
+    ok, metrics, message = check.verdict({"__lh_dq1_1": 5}, {})
+    assert ok and metrics == {"Dataset.*.RowCount": 5.0} and "no history" in message
+    ok, _, _ = check.verdict({"__lh_dq1_1": 5}, {"Dataset.*.RowCount": [10.0, 20.0]})
+    assert not ok
+
+
+def test_row_value_sql_keeps_dqdl_null_semantics() -> None:
+    def sql(text: str) -> str:
+        cond = parse(f'Rules = [ ColumnValues "a" {text} ]').rules[0].condition  # type: ignore[union-attr]
+        return C.passes_sql("`a`", cond, now=NOW, constants={})
+    assert sql("> 3") == "coalesce((`a` > 3), false)"                  # NULL fails
+    assert sql("!= 3") == "NOT coalesce((`a` = 3), false)"             # NULL passes
+    assert sql('in ["x", NULL]') == "coalesce((`a` IS NULL OR `a` IN ('x')), false)"
+    assert sql('matches "[A-Z]+"') == "coalesce((`a` RLIKE '^(?:[A-Z]+)$'), false)"
+    assert sql("> (now() - 1 days)") == "coalesce((`a` > TIMESTAMP'2026-01-01 12:00:00'), false)"
+    assert sql("between 1 and 2.5") == "coalesce((`a` > 1 AND `a` < 2.5D), false)"
+
+
+@pytest.mark.parametrize("rule_type", sorted(UNSUPPORTED))
+def test_unsupported_types_say_why_with_the_line(rule_type: str) -> None:
+    examples = {"DatasetMatch": 'DatasetMatch "ref" "a" = 1', "AggregateMatch":
+                'AggregateMatch "sum(a)" "sum(ref.a)" > 0.9', "RowCountMatch": 'RowCountMatch "ref" = 1',
+                "SchemaMatch": 'SchemaMatch "ref" = 1', "ReferentialIntegrity":
+                'ReferentialIntegrity "a" "ref.a" = 1', "CustomSql":
+                'CustomSql "select count(*) from primary" > 0',
+                "DetectAnomalies": "DetectAnomalies \"RowCount\"",
+                "FileFreshness": "FileFreshness > (now() - 1 days)", "FileMatch": 'FileMatch in ["x"]',
+                "FileSize": "FileSize > 1 MB", "FileUniqueness": "FileUniqueness > 0.9"}
+    with pytest.raises(Unsupported) as err:
+        _checks(f"Rules = [\n  IsComplete \"a\",\n  {examples[rule_type]}\n]")
+    assert err.value.pos.line == 3 and rule_type in str(err.value)
+    assert UNSUPPORTED[rule_type] in str(err.value)
+
+
+def test_loader_attaches_the_ruleset_beside_the_contract(tmp_path: Path) -> None:
+    conf = tmp_path / "conf"
+    shutil.copytree(REPO / "conf", conf)
+    (conf / "datasets" / "planes.dqdl").write_text('Rules = [ IsComplete "tailnum" ]\n')
+    project = load_project(conf)
+    source = project.datasets["planes"].rules.dqdl_for("raw_to_curated")
+    assert source is not None and source.file.endswith("planes.dqdl") and "tailnum" in source.text
+    assert project.datasets["planes"].rules.dqdl_for("curated_to_exportable") is None
+    assert project.datasets["flights"].rules.dqdl is None
+    (conf / "datasets" / "nothing.dqdl").write_text("Rules = [ RowCount > 0 ]\n")
+    with pytest.raises(ConfigError, match=r"no contract nothing\.yaml"):
+        load_project(conf)
