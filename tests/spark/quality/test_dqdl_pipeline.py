@@ -5,6 +5,7 @@ result shape with exit codes 0 / 3 / 2."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from deltalake import DeltaTable
 
-from lakehouse.cli.main import cli
+from lakehouse.cli.main import cli, main
 from lakehouse.config import load_project
 from lakehouse.errors import QualityGateError
 from lakehouse.pipeline.driver import run_pipeline
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.integration]
 REPO = Path(__file__).resolve().parents[3]
 RULESET = """Rules = [
     IsComplete "tailnum",
-    ColumnValues "engines" <= 2 where "seats > 0",
+    ColumnValues "seats" <= 200 where "engines > 0",
     RowCount > 0,
     (Completeness "year" > 0.5) and (IsUnique "tailnum")
 ]
@@ -55,8 +56,8 @@ def test_row_level_failures_reach_quarantine_with_the_rule_name(project, first_r
     assert first_run.status == "succeeded" and first_run.balanced, first_run.render()
     planes = _landing_planes(project)
     yaml_bad = (planes["seats"] <= 0) | (planes["engines"] < 0) | (planes["engines"] > 8)
-    dqdl_bad = (planes["seats"] > 0) & (planes["engines"] > 2)
-    assert dqdl_bad.sum() > 0, "the sample must hold planes with more than 2 engines"
+    dqdl_bad = (planes["engines"] > 0) & (planes["seats"] > 200)
+    assert dqdl_bad.sum() > 0, "the sample must hold planes with more than 200 seats"
     q = read_delta(project.quarantine_uri("planes", "raw_to_curated")).to_pandas()
     got = {row["tailnum"]: list(row["_failed_rules"]) for _, row in q.iterrows()}
     want = {t: ["Rule_2"] for t in planes.loc[dqdl_bad & ~yaml_bad, "tailnum"]}
@@ -71,6 +72,10 @@ def test_a_failing_dataset_level_rule_blocks_and_writes_nothing(project, first_r
     path = project.conf_dir / "datasets" / "planes.dqdl"
     try:
         path.write_text("Rules = [ RowCount > 1000000, IsComplete \"tailnum\" ]\n")
+        late = _landing_planes(project).head(5).copy()   # a new delivery for the gate to see
+        late["tailnum"] = [f"N9{i}DQ" for i in range(5)]
+        late.to_csv(local_path(project.zone_uri("landing")) / "planes" / "planes_late.csv",
+                    index=False)
         blocked = load_project(project.conf_dir)
         run_pipeline(blocked, datasets=["planes"], stage="ingest", spark=spark)
         with pytest.raises(QualityGateError, match=r"Rule_1 \[dqdl, severity fail\]"):
@@ -80,11 +85,12 @@ def test_a_failing_dataset_level_rule_blocks_and_writes_nothing(project, first_r
     assert DeltaTable(project.table_uri("curated", "planes")).version() == before
 
 
-def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run, tmp_path) -> None:
+def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run, tmp_path, monkeypatch,
+                                                              capsys) -> None:
     conf = str(project.conf_dir)
     good = tmp_path / "good.dqdl"
     good.write_text('Rules = [ IsComplete "tailnum", RowCount > 0, '
-                    'ColumnValues "engines" <= 2 where "seats > 0" ]\n')
+                    'ColumnValues "seats" <= 200 where "engines > 0" ]\n')
     result = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(good),
                                       "--conf", conf, "--json"])
     assert result.exit_code == 0, result.output
@@ -104,10 +110,13 @@ def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run,
 
     broken = tmp_path / "broken.dqdl"
     broken.write_text('Rules = [\n  RowCount >\n]\n')
-    syntax = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(broken),
-                                      "--conf", conf])
-    assert syntax.exit_code == 2
-    assert "line 3" in (syntax.output + str(syntax.exception or ""))
+    monkeypatch.setattr(sys, "argv", ["lakehouse", "quality", "dqdl", "planes", "--ruleset",
+                                      str(broken), "--conf", conf])
+    with pytest.raises(SystemExit) as exit_info:   # the console entry point: error -> exit code
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "line 3, column 1" in err and "broken.dqdl" in err
 
     helped = CliRunner().invoke(cli, ["quality", "dqdl", "--help"])
     assert "lakehouse quality dqdl flights --ruleset flights.dqdl" in helped.output
