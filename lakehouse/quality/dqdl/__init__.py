@@ -1,7 +1,7 @@
 """DQDL (AWS Glue Data Quality Definition Language): parser, printer, rule type table, checks.
 
-Spark-free: nothing here imports pyspark. Phase 1 of issue #28 — the rules are parsed and
-checked, not yet evaluated (that comes with the one rule registry of issue #26).
+Spark-free: nothing here imports pyspark. Rulesets are parsed, checked and compiled into the
+SQL text and verdicts the quality gate evaluates in its one pass (``compile.py``).
 
     from lakehouse.quality.dqdl import parse, to_dqdl, validate
     ruleset = parse('Rules = [ IsComplete "id", RowCount > avg(last(10)) ]')
