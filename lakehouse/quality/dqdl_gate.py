@@ -22,6 +22,8 @@ from lakehouse.quality.dqdl.validate import validate
 from lakehouse.quality.results import RuleResult
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
     from lakehouse.config import Project
 
 History = Mapping[str, Mapping[str, Sequence[float]]]
@@ -65,6 +67,54 @@ def history(project: Project | None, dataset: str, gate: str,
             if value is not None:
                 out[row["rule"]].setdefault(metric, []).append(float(value))
     return out
+
+
+def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession | None,
+              project: Project | None, dataset: str, total: int) -> dict[str, float | None]:
+    """The values of rules that need a job besides the gate's pass, by alias (one job each).
+
+    ``CustomSql``: the statement over the batch registered as view ``primary``;
+    ``ReferentialIntegrity``: the share of rows whose key is in the reference's columns (a left
+    semi join); ``RowCountMatch``: rows / the reference's rows; ``SchemaMatch``: the share of
+    the batch's columns the reference has with the same type. A reference is a lake dataset's
+    curated table.
+    """
+    wanted = {alias: request for c in checks for alias, request in c.externals.items()}
+    if not wanted:
+        return {}
+    out: dict[str, float | None] = {}
+    for alias, (kind, *args) in wanted.items():
+        if kind == "custom_sql":
+            df.createOrReplaceTempView("primary")
+            first = df.sparkSession.sql(args[0]).first()
+            out[alias] = None if first is None or first[0] is None else float(first[0])
+            continue
+        ref = _reference(spark or df.sparkSession, project, args[0], dataset)
+        if kind == "row_count_match":
+            count = ref.count()
+            out[alias] = total / count if count else None
+        elif kind == "schema_match":
+            theirs = dict(ref.dtypes)
+            same = sum(1 for name, kind_ in df.dtypes if theirs.get(name) == kind_)
+            out[alias] = same / len(df.dtypes) if df.dtypes else None
+        elif kind == "referential_integrity":
+            mine, theirs_cols = args[1].split(","), args[2].split(",")
+            keys = ref.select(*[ref[c].alias(f"__k{i}") for i, c in enumerate(theirs_cols)]).distinct()
+            cond = [df[m] == keys[f"__k{i}"] for i, m in enumerate(mine)]
+            found = df.join(keys, cond, "left_semi").count()
+            out[alias] = found / total if total else None
+    return out
+
+
+def _reference(spark: SparkSession, project: Project | None, name: str, dataset: str) -> DataFrame:
+    from lakehouse.quality.store import read_curated
+
+    found = read_curated(spark, project, name) if project is not None else None
+    if found is None:
+        raise ConfigError(f"{dataset}.dqdl", [f"reference {name!r}: the lake dataset has no curated"
+                                               " table yet (or no project was given)"],
+                          hint=f"curate {name!r} before {dataset!r}")
+    return found
 
 
 def results(checks: Sequence[DqdlCheck], row: Mapping[str, Any], *, total: int,

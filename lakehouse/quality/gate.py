@@ -133,6 +133,9 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     if baseline is None and any(r.rule == "drift" for r in rule_list):
         baseline = _baseline(ctx, dataset, gate)
     results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
+    if dq:  # rules that need a job besides the pass (CustomSql, a second dataset): said so
+        row.update(D.externals(df, dq, spark=ctx.spark, project=ctx.project, dataset=dataset,
+                               total=total))
     results += D.results(dq, row, total=total, history=D.history(ctx.project, dataset, gate, dq))
     _attach_samples(annotated, results, ctx.sample_rows, original, vcols)
 

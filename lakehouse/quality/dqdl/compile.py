@@ -32,11 +32,6 @@ UNSUPPORTED: dict[str, str] = {
     "DetectAnomalies": "Glue's anomaly model is not published; not evaluated locally",
     "DatasetMatch": "needs a join with a second dataset: not in the one-pass engine yet",
     "AggregateMatch": "needs a second dataset's aggregate: not in the one-pass engine yet",
-    "RowCountMatch": "needs a second dataset's row count: not in the one-pass engine yet",
-    "SchemaMatch": "needs a second dataset's schema: not in the one-pass engine yet",
-    "ReferentialIntegrity": "needs a second dataset's keys: not in the one-pass engine yet"
-                            " (the YAML `references` rule does it)",
-    "CustomSql": "a SQL statement is an extra job over the batch: not in the one-pass engine yet",
     "FileFreshness": "reads the landing files, not the batch: not in the gate yet",
     "FileMatch": "reads the landing files, not the batch: not in the gate yet",
     "FileSize": "reads the landing files, not the batch: not in the gate yet",
@@ -84,6 +79,7 @@ class _Leaf:
     decide: Callable[[dict[str, float | None], Sequence[float]], tuple[bool, str]]
     primary: str | None = None            # the metric a dynamic condition reads the history of
     blocks: bool = True                   # False: a failure only quarantines rows
+    externals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # alias -> extra-job request
 
 
 @dataclass(frozen=True)
@@ -100,6 +96,7 @@ class DqdlCheck:
     labels: dict[str, str] = field(default_factory=dict)
     _decide: Callable[[Mapping[str, Any], Mapping[str, Sequence[float]]], Verdict] | None = None
     primaries: tuple[str, ...] = ()
+    externals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dqdl: ClassVar[bool] = True
     rule: ClassVar[str] = "dqdl"
     description: ClassVar[str] = ""
@@ -156,7 +153,8 @@ class _Builder:
             helpers={k: v for leaf in leaves for k, v in leaf.helpers.items()},
             aggregates={k: v for leaf in leaves for k, v in leaf.aggregates.items()},
             labels=labels, _decide=verdict,
-            primaries=tuple(leaf.primary for leaf in leaves if leaf.primary))
+            primaries=tuple(leaf.primary for leaf in leaves if leaf.primary),
+            externals={k: v for leaf in leaves for k, v in leaf.externals.items()})
 
     def node(self, node: ast.RuleNode, leaves: list[_Leaf]):
         if isinstance(node, ast.Rule):
@@ -449,6 +447,40 @@ class _Builder:
             return ok, "" if ok else f"Value: {_fmt(value)} does not meet the constraint requirement!"
         return _Leaf("", False, None, dict(self._helpers), dict(self._aggs), {name: compliance},
                      decide, primary=name)
+
+
+    # ------------------------------------------------ rules that need an extra job (said so)
+    def _external(self, rule, where, metric: str, request: tuple[str, ...]) -> _Leaf:
+        self._start()
+        alias = self.alias()
+        leaf = self._metric_rule(rule, where, {metric: alias}, metric)
+        leaf.externals = {alias: request}
+        return leaf
+
+    def _CustomSql(self, rule, params, where):
+        if rule.condition is None or rule.threshold is not None:
+            raise Unsupported("CustomSql", "only the form with a condition (one value) is evaluated;"
+                              " the row-level form is not in the local engine yet")
+        return self._external(rule, where, "Dataset.*.CustomSQL", ("custom_sql", params[0]))
+
+    def _RowCountMatch(self, rule, params, where):
+        return self._external(rule, where, f"Dataset.{params[0]}.RowCountMatch",
+                              ("row_count_match", params[0]))
+
+    def _SchemaMatch(self, rule, params, where):
+        return self._external(rule, where, f"Dataset.{params[0]}.SchemaMatch",
+                              ("schema_match", params[0]))
+
+    def _ReferentialIntegrity(self, rule, params, where):
+        columns = _split(params[:1])
+        reference, _, ref_cols = params[1].partition(".")
+        ref_columns = [c.strip() for c in ref_cols.strip("{}").split(",") if c.strip()]
+        if len(ref_columns) != len(columns):
+            raise Unsupported("ReferentialIntegrity", "the reference names as many columns as the"
+                              " primary: \"a,b\" \"ref.{a,b}\"")
+        return self._external(rule, where, f"Column.{reference}.ReferentialIntegrity",
+                              ("referential_integrity", reference, ",".join(columns),
+                               ",".join(ref_columns)))
 
 
 _SPARK_TYPES = {"boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP", "integer": "INT",

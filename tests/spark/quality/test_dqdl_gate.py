@@ -55,7 +55,8 @@ def test_metrics_and_verdicts_have_glue_names_and_values(spark) -> None:
         Entropy "origin" > 0,
         UniqueValueRatio "origin" = 0.75,
         ColumnLength "carrier" <= 2,
-        ColumnNamesMatchPattern "[a-z]+"
+        ColumnNamesMatchPattern "[a-z]+",
+        CustomSql "select max(distance) from primary" = 119
     ]"""
     out = _gate(spark, text)
     res = _by_name(out)
@@ -80,6 +81,7 @@ def test_metrics_and_verdicts_have_glue_names_and_values(spark) -> None:
     assert m["Rule_13"]["Column.origin.UniqueValueRatio"] == pytest.approx(0.75)
     assert m["Rule_14"]["Column.carrier.MaximumLength"] == 3.0
     assert res["Rule_14"].failing == 1 and res["Rule_15"].status == "passed"
+    assert m["Rule_16"] == {"Dataset.*.CustomSQL": 119.0} and res["Rule_16"].status == "passed"
 
 
 def test_row_level_failures_quarantine_and_dataset_failures_block(spark) -> None:
@@ -133,7 +135,7 @@ def test_errors_name_line_and_column(spark) -> None:
         _gate(spark, 'Rules = [\n  IsComplete "id",\n  RowCount >\n]')
     assert syntax.value.line == 4
     with pytest.raises(ConfigError) as unsupported:
-        _gate(spark, 'Rules = [\n  IsComplete "id",\n  CustomSql "select count(*) from primary" > 0\n]')
+        _gate(spark, 'Rules = [\n  IsComplete "id",\n  CustomSql "select id from primary"\n]')
     assert "line 3" in str(unsupported.value) and "CustomSql" in str(unsupported.value)
     with pytest.raises(ConfigError) as unknown:
         _gate(spark, 'Rules = [ IsComplete "idd" ]')

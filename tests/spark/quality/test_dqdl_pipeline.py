@@ -90,12 +90,18 @@ def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run,
     conf = str(project.conf_dir)
     good = tmp_path / "good.dqdl"
     good.write_text('Rules = [ IsComplete "tailnum", RowCount > 0, '
-                    'ColumnValues "seats" <= 200 where "engines > 0" ]\n')
+                    'ColumnValues "seats" <= 2000 where "engines > 0", RowCountMatch "planes" = 1.0,'
+                    ' SchemaMatch "planes" = 1.0, ReferentialIntegrity "tailnum" "planes.tailnum" = 1.0,'
+                    ' CustomSql "select count(*) from primary" > 0 ]\n')
     result = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(good),
                                       "--conf", conf, "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert [r["Name"] for r in doc["RuleResults"]] == ["Rule_1", "Rule_2", "Rule_3"]
+    assert [r["Name"] for r in doc["RuleResults"]] == [f"Rule_{i}" for i in range(1, 8)]
+    metrics = {k: v for r in doc["RuleResults"] for k, v in r["EvaluatedMetrics"].items()}
+    assert metrics["Dataset.planes.RowCountMatch"] == metrics["Dataset.planes.SchemaMatch"] == 1.0
+    assert metrics["Column.planes.ReferentialIntegrity"] == 1.0
+    assert metrics["Dataset.*.CustomSQL"] == doc["RowsEvaluated"]
     assert doc["RuleResults"][0] == {"Name": "Rule_1", "Description": 'IsComplete "tailnum"',
                                      "Result": "PASS",
                                      "EvaluatedMetrics": {"Column.tailnum.Completeness": 1.0}}
