@@ -65,6 +65,14 @@ module "catalog" {
   tags      = local.tags
 }
 
+module "quality" {
+  source   = "./modules/quality"
+  name     = local.name
+  database = module.catalog.databases["curated"]
+  rulesets = var.dqdl_rulesets
+  tags     = local.tags
+}
+
 module "locks" {
   source                 = "./modules/locks"
   lock_table_name        = var.lock_table

@@ -74,3 +74,8 @@ output "profile" {
   description = "The profile for conf/lake.yaml that points the pipeline at this stack."
   value       = local.profile
 }
+
+output "dqdl_rulesets" {
+  description = "Dataset => Glue Data Quality ruleset name (one per conf/datasets/<name>.dqdl)."
+  value       = module.quality.rulesets
+}

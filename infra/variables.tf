@@ -62,6 +62,12 @@ variable "datasets" {
   default     = {}
 }
 
+variable "dqdl_rulesets" {
+  description = "Dataset => DQDL ruleset text (conf/datasets/<name>.dqdl): one Glue Data Quality ruleset each on the curated table."
+  type        = map(string)
+  default     = {}
+}
+
 variable "glue" {
   description = "runtimes.glue: version, workers, timeout (minutes), retries, concurrency."
   type = object({

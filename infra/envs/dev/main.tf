@@ -32,6 +32,7 @@ module "lakehouse" {
   lock_table             = var.lock_table
   idempotency_table      = var.idempotency_table
   datasets               = var.datasets
+  dqdl_rulesets          = var.dqdl_rulesets
   glue                   = var.glue
   glue_script_location   = var.glue_script_location
   glue_default_arguments = var.glue_default_arguments

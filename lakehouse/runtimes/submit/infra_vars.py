@@ -77,6 +77,9 @@ def terraform_vars(project: Project, *, artifacts: ArtifactSet | None = None,
         "databases": {z: project.database(z) for z in CATALOG_ZONES},
         "lock_table": lake.tables.lock_table if lake.tables.lock != "file" else None,
         "datasets": {name: ds.source.path for name, ds in sorted(project.datasets.items())},
+        # the DQDL ruleset beside each contract, deployed to Glue unchanged (modules/quality)
+        "dqdl_rulesets": {name: ds.rules.dqdl.text for name, ds in sorted(project.datasets.items())
+                          if ds.rules.dqdl is not None},
         "glue": {"glue_version": glue.glue_version, "worker_type": glue.worker_type,
                  "number_of_workers": glue.number_of_workers, "timeout": glue.timeout,
                  "max_retries": glue.max_retries, "max_concurrent_runs": glue.max_concurrent_runs},
