@@ -11,7 +11,12 @@ Measured on the same Parquet input, same session:
   gx            the same rules compiled to a GX suite, each expectation validated by GX on the
                 same DataFrame, one by one (batch.validate(expectation)); GX's Spark datasource
                 caches the batch by default ("gx"), "gx no-persist" turns that off
+  dqdl          15 rules as an AWS Glue DQDL ruleset (the YAML rules of DQDL_YAML exported with
+                `rules_to_dqdl`, so both mean exactly the same): "dqdl eval" in the one pass,
+                "yaml eval" the same rules as YAML rules, "dqdl 1-by-1" one gate run per rule
 Targets (issue 5): gx / gate eval >= 5; gate stage / passthrough <= 1.30.
+Targets (issue 28): dqdl eval / yaml eval <= 1.2; dqdl 1-by-1 / dqdl eval >= 5.
+``--skip-gx`` measures only the passthrough and the DQDL column (quick).
 """
 
 from __future__ import annotations
@@ -58,6 +63,54 @@ def _prepare(spark, workdir: Path, scale: int) -> tuple[str, str, str]:
     return str(src), str(workdir / "airports"), str(workdir / "planes")
 
 
+# 15 rules with an exact DQDL form (docs/quality-dqdl.md, "From YAML rules to DQDL and back")
+DQDL_YAML = [
+    {"name": "carrier_present", "rule": "not_null", "column": "carrier"},
+    {"name": "origin_present", "rule": "not_null", "column": "origin"},
+    {"name": "dest_present", "rule": "not_null", "column": "dest"},
+    {"name": "flight_present", "rule": "not_null", "column": "flight"},
+    {"name": "origin_nyc", "rule": "in_set", "column": "origin", "values": ["EWR", "JFK", "LGA"]},
+    {"name": "month_range", "rule": "between", "column": "month", "min": 1, "max": 12},
+    {"name": "day_range", "rule": "between", "column": "day", "min": 1, "max": 31},
+    {"name": "hour_range", "rule": "between", "column": "hour", "min": 0, "max": 24},
+    {"name": "minute_range", "rule": "between", "column": "minute", "min": 0, "max": 59},
+    {"name": "distance_range", "rule": "between", "column": "distance", "min": 1, "max": 5000},
+    {"name": "carrier_code", "rule": "regex", "column": "carrier", "pattern": "^[A-Z0-9]{2}$"},
+    {"name": "carrier_len", "rule": "length", "column": "carrier", "min": 2, "max": 2},
+    {"name": "tailnum_len", "rule": "length", "column": "tailnum", "max": 6},
+    {"name": "dep_delay_range", "rule": "between", "column": "dep_delay", "min": -120, "max": 1500},
+    {"name": "not_empty", "rule": "row_count", "min": 1, "severity": "fail"},
+]
+
+
+def _dqdl_column(spark, src: str, times: dict) -> None:
+    """The DQDL ruleset in one pass vs the same YAML rules vs one gate run per DQDL rule."""
+    from datetime import UTC, datetime
+
+    from lakehouse.config.quality_spec import GateRules
+    from lakehouse.quality import GateContext, run_gate
+    from lakehouse.quality.dqdl import to_dqdl
+    from lakehouse.quality.dqdl.rules import rules_to_dqdl
+    from lakehouse.quality.dqdl_gate import load_checks
+
+    yaml_rules = GateRules(raw_to_curated=DQDL_YAML).raw_to_curated
+    text = to_dqdl(rules_to_dqdl(yaml_rules).ruleset)
+    df = spark.read.parquet(src)
+    checks = load_checks(text, file="bench.dqdl", columns=df.columns, now=datetime.now(UTC))
+    print(f"DQDL ruleset: {len(checks)} rules")
+
+    def run(rules) -> object:
+        return run_gate(spark.read.parquet(src), rules=rules, gate="raw_to_curated",
+                        dataset="flights", run_id="bench", context=GateContext(sample_rows=0))
+
+    yaml_out = _timed("yaml eval", lambda: run(yaml_rules), times)
+    dqdl_out = _timed("dqdl eval", lambda: run(checks), times)
+    _timed("dqdl 1-by-1", lambda: [run([c]) for c in checks], times)
+    assert yaml_out.quarantined_count == dqdl_out.quarantined_count, \
+        (yaml_out.quarantined_count, dqdl_out.quarantined_count)   # the same rules, the same rows
+    print(f"  quarantined rows: {dqdl_out.quarantined_count:,} (YAML and DQDL agree)")
+
+
 def _timed(label: str, func, results: dict) -> object:
     start = time.perf_counter()
     value = func()
@@ -71,6 +124,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="copies of the 336,776 flights")
     parser.add_argument("--workdir", default="/tmp/bench_quality")
     parser.add_argument("--conf", default=str(Path(__file__).resolve().parents[1] / "conf"))
+    parser.add_argument("--skip-gx", action="store_true",
+                        help="only the passthrough and the DQDL column (quick)")
     args = parser.parse_args()
 
     from lakehouse.config import load_project
@@ -114,6 +169,11 @@ def main() -> None:
     print("timings:")
     _timed("warm-up", passthrough, {})
     _timed("passthrough", passthrough, times)
+    _dqdl_column(spark, src, times)
+    if args.skip_gx:
+        _print_dqdl(times)
+        shutil.rmtree(out, ignore_errors=True)
+        return
     outcome = _timed("gate stage", lambda: gate_stage(False), times)
     _timed("gate stage+cache", lambda: gate_stage(True), times)
     _timed("gate eval", gate_eval, times)
@@ -162,7 +222,18 @@ def main() -> None:
     overhead = min(times["gate stage"], times["gate stage+cache"]) / plain - 1
     print(f"{'gate stage / passthrough - 1':<34}{overhead:>10.0%}   (target <= 30%; best gate"
           " stage vs mean passthrough)")
+    _print_dqdl(times)
     shutil.rmtree(out, ignore_errors=True)
+
+
+def _print_dqdl(times: dict) -> None:
+    print(f"\n{'DQDL column (15 rules)':<34}{'seconds':>10}")
+    for label in ("passthrough", "yaml eval", "dqdl eval", "dqdl 1-by-1"):
+        print(f"{label:<34}{times[label]:>10.1f}")
+    print(f"{'dqdl eval / yaml eval':<34}{times['dqdl eval'] / times['yaml eval']:>10.2f}x"
+          "   (target <= 1.2x)")
+    print(f"{'dqdl 1-by-1 / dqdl eval':<34}{times['dqdl 1-by-1'] / times['dqdl eval']:>10.1f}x"
+          "   (target >= 5x)")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ class Unsupported(Exception):
 
 
 Verdict = tuple[bool, dict[str, float], str]
+FAIL_ALIAS = "__lh_fail:"  # the gate's failing count of a row-level rule: FAIL_ALIAS + its name
 # a metric: an aggregate alias, a value known at compile time, or a formula over the aggregates
 Ref = str | float | Callable[[Mapping[str, Any]], float | None]
 
@@ -128,6 +129,7 @@ class _Builder:
                  prefix: str):
         self.columns, self.now, self.constants, self.prefix = columns, now, constants, prefix
         self.n = 0
+        self.top: str | None = None  # the check's name while compiling a rule that is not composite
 
     def alias(self) -> str:
         self.n += 1
@@ -136,6 +138,7 @@ class _Builder:
     # ---------------------------------------------------------------- composition
     def check(self, name: str, node: ast.RuleNode) -> DqdlCheck:
         leaves: list[_Leaf] = []
+        self.top = name if isinstance(node, ast.Rule) else None
         decide, violation, row_level = self.node(node, leaves)
         blocks = any(leaf.blocks for leaf in leaves) or not row_level
 
@@ -238,9 +241,12 @@ class _Builder:
                   metrics: dict[str, Ref], compliance: str | None = None) -> _Leaf:
         """A row-level rule that every row must pass (or ``with threshold`` of them).
         ``compliance``: the Glue name of its share of passing rows, if it reports one."""
-        flag = self.alias()  # projected: the failing SQL may hold a window function
-        self._helpers[flag] = f"coalesce({failing_sql}, false)"
-        fail_alias = self.agg(f"count_if({ident(flag)})", where)
+        if self.top is not None:  # a plain rule: its violation column is counted by the gate
+            fail_alias = f"{FAIL_ALIAS}{self.top}"
+        else:  # a part of a composite: its own flag, projected (it may hold a window function)
+            flag = self.alias()
+            self._helpers[flag] = f"coalesce({failing_sql}, false)"
+            fail_alias = self.agg(f"count_if({ident(flag)})", where)
         total_alias = self._count(where)
         threshold = rule.threshold
         metrics = {**metrics, "__failing": fail_alias}
@@ -414,13 +420,18 @@ class _Builder:
         self._start()
         col = params[0]
         cond = rule.condition
-        limit = C.resolve(cond.operands[0], self.constants)
-        if not isinstance(limit, ast.Duration) or cond.op not in ("<", "<=", ">", ">="):
-            raise Unsupported("DataFreshness", "only `<`/`<=`/`>`/`>=` a duration is evaluated")
+        limits = [C.resolve(o, self.constants) for o in cond.operands]
+        if not all(isinstance(x, ast.Duration) for x in limits) or cond.op not in (
+                "<", "<=", ">", ">=", "between", "not between"):
+            raise Unsupported("DataFreshness", "only a comparison with a duration or `between` two"
+                              " durations is evaluated")
         age = f"(unix_timestamp({C.literal(ast.Now(), self.now)}) - unix_timestamp({ident(col)}))"
-        seconds = C.duration_seconds(limit)
-        sql_op = cond.op
-        passes = f"coalesce({age} {sql_op} {seconds}, false)"
+        seconds = [C.duration_seconds(x) for x in limits]  # type: ignore[arg-type]
+        if cond.op in ("between", "not between"):
+            inside = f"({age} > {seconds[0]} AND {age} < {seconds[1]})"
+            passes = f"coalesce({'NOT ' if cond.op == 'not between' else ''}{inside}, false)"
+        else:
+            passes = f"coalesce({age} {cond.op} {seconds[0]}, false)"
         return self._all_rows(rule, where, f"NOT ({passes})", {},
                               f"Column.{col}.DataFreshness.Compliance")
 

@@ -140,3 +140,36 @@ def test_errors_name_line_and_column(spark) -> None:
     with pytest.raises(ConfigError) as unknown:
         _gate(spark, 'Rules = [ IsComplete "idd" ]')
     assert "did you mean 'id'" in str(unknown.value)
+
+
+def _run(spark, rows, schema: str, text: str):
+    from lakehouse.quality import GateContext
+
+    rules = GateRules(dqdl=DqdlSource(file="page.dqdl", text=text))
+    return run_gate(spark.createDataFrame(rows, schema), rules=rules, gate="raw_to_curated",
+                    dataset="page", context=GateContext(spark=spark, now=NOW))
+
+
+def test_outcomes_the_reference_pages_describe(spark) -> None:
+    # StandardDeviation page: the population deviation of 0, 20, 40 is 16.33
+    out = _run(spark, [(0,), (20,), (40,)], "colA int", 'Rules = [ StandardDeviation "colA" < 16.34,'
+               ' StandardDeviation "colA" > 16.33 ]')
+    res = _by_name(out)
+    assert res["Rule_1"].observed["current"]["Column.colA.StandardDeviation"] == \
+        pytest.approx(16.3299, abs=1e-4)
+    assert (res["Rule_1"].status, res["Rule_2"].status) == ("passed", "failed")
+    # DQDL reference, "How composite rules work": each part is evaluated on the whole column,
+    # then the operator applies: both parts fail, so the rule fails, though each row passes a part
+    out = _run(spark, [(2, 1), (0, 3)], "myCol1 int, myCol2 int",
+               'Rules = [ (ColumnValues "myCol1" > 1) OR (ColumnValues "myCol2" > 2) ]')
+    (result,) = out.results
+    assert result.status == "failed" and result.failing == 0 and out.quarantined_count == 0
+    # DataFreshness page: rows older than the window fail; between two durations
+    ts = [datetime(2026, 1, 2, 11), datetime(2025, 12, 30, 12), datetime(2025, 12, 20)]
+    out = _run(spark, [(t,) for t in ts], "Order_Date timestamp",
+               'Rules = [ DataFreshness "Order_Date" <= 24 hours,'
+               ' DataFreshness "Order_Date" between 2 days and 5 days ]')
+    res = _by_name(out)
+    assert (res["Rule_1"].failing, res["Rule_2"].failing) == (2, 2)
+    assert res["Rule_1"].observed["current"]["Column.Order_Date.DataFreshness.Compliance"] == \
+        pytest.approx(1 / 3)
