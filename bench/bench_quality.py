@@ -96,7 +96,7 @@ def _dqdl_column(spark, src: str, times: dict) -> None:
     yaml_rules = GateRules(raw_to_curated=DQDL_YAML).raw_to_curated
     text = to_dqdl(rules_to_dqdl(yaml_rules).ruleset)
     df = spark.read.parquet(src)
-    checks = load_checks(text, file="bench.dqdl", columns=df.columns, now=datetime.now(UTC))
+    checks = load_checks(text, file="bench.dqdl", columns=dict(df.dtypes), now=datetime.now(UTC))
     print(f"DQDL ruleset: {len(checks)} rules")
 
     def run(rules) -> object:

@@ -218,7 +218,7 @@ def dqdl(conf_dir: str, env: str | None, dataset: str, ruleset: str, as_json: bo
 
     from lakehouse.errors import LakehouseError
     from lakehouse.quality.dqdl.glue_result import failed, rule_results
-    from lakehouse.quality.dqdl_gate import load_checks
+    from lakehouse.quality.dqdl_gate import check_sql, load_checks
     from lakehouse.quality.gate import GateContext, run_gate
     from lakehouse.quality.store import read_curated
     from lakehouse.spark.session import local_session
@@ -232,7 +232,9 @@ def dqdl(conf_dir: str, env: str | None, dataset: str, ruleset: str, as_json: bo
         raise LakehouseError(f"{ds.name} has no curated table yet",
                              hint=f"run `lakehouse run --dataset {ds.name}` first", dataset=ds.name)
     now = datetime.now(UTC)
-    checks = load_checks(text, file=ruleset, columns=df.columns, now=now, datasets=project.datasets)
+    checks = load_checks(text, file=ruleset, columns=dict(df.dtypes), now=now,
+                         datasets=project.datasets)
+    check_sql(df, checks, file=ruleset)
     outcome = run_gate(df, rules=checks, gate="raw_to_curated", dataset=ds.name,
                        context=GateContext(spark=spark, project=project, now=now, sample_rows=0))
     document = rule_results(outcome.results, dataset=ds.name, rows=outcome.total)

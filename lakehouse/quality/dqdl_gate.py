@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 History = Mapping[str, Mapping[str, Sequence[float]]]
 
 
-def load_checks(text: str, *, file: str, columns: Sequence[str], now: datetime,
+def load_checks(text: str, *, file: str, columns: Sequence[str] | Mapping[str, str], now: datetime,
                 datasets: Iterable[str] | None = None,
                 taken: Iterable[str] = ()) -> list[DqdlCheck]:
     """Parse, check and compile a ruleset; raise with line and column on any problem."""
     ruleset = parse(text, file=file)
-    errors = [str(p) for p in validate(ruleset, columns=list(columns), datasets=datasets)
+    errors = [str(p) for p in validate(ruleset, columns=columns, datasets=datasets)
               if p.is_error]
     try:
         checks = compile_ruleset(ruleset, columns=columns, now=now)
@@ -48,6 +48,26 @@ def load_checks(text: str, *, file: str, columns: Sequence[str], now: datetime,
         raise ConfigError(file, errors, hint="see docs/quality-dqdl.md for the rule types the"
                           " local engine evaluates")
     return checks
+
+
+def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
+    """Analyze each check's SQL (``where`` clauses, statements) against ``df`` before the pass:
+    a bad clause is a :class:`ConfigError` naming the rule, not a Spark error mid-run."""
+    from pyspark.sql import functions as F
+
+    errors = []
+    for check in checks:
+        try:
+            sel = df.select("*", *[F.expr(sql).alias(a) for a, sql in check.helpers.items()])
+            if check.violation is not None:
+                sel.select(F.expr(f"coalesce(({check.violation}), false)"))
+            if check.aggregates:
+                sel.agg(*[F.expr(sql).alias(a) for a, sql in check.aggregates.items()])
+        except Exception as exc:  # ParseException / AnalysisException, both PySpark lines
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            errors.append(f"{check.name} ({check.text}): {first}")
+    if errors:
+        raise ConfigError(file, errors, hint="a where clause is Spark SQL over the dataset's columns")
 
 
 def history(project: Project | None, dataset: str, gate: str,

@@ -92,9 +92,11 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     dq = [r for r in given if getattr(r, "dqdl", False)]
     source = rules.dqdl_for(gate) if hasattr(rules, "dqdl_for") else None
     if source is not None:
-        dq += D.load_checks(source.text, file=source.file, columns=original, now=now,
-                            datasets=ctx.project.datasets if ctx.project else None,
-                            taken=[r.name for r in rule_list])
+        loaded = D.load_checks(source.text, file=source.file, columns=dict(df.dtypes), now=now,
+                               datasets=ctx.project.datasets if ctx.project else None,
+                               taken=[r.name for r in rule_list])
+        D.check_sql(df, loaded, file=source.file)
+        dq += loaded
 
     refs = _reference_keys(rule_list, ctx, dataset)
     work, ref_flags = R.attach_references(df, rule_list, refs)
@@ -124,8 +126,15 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
             F.sum(is_bad.cast("int")).alias("__lh_quarantined")]
     aggs += [F.sum(F.col(vcols[name]).cast("int")).alias(f"__lh_fail:{name}") for name in live]
     aggs += M.aggregate_exprs(rule_list)
-    aggs += [F.expr(sql).alias(alias) for c in dq for alias, sql in c.aggregates.items()]
+    same = {}  # DQDL rules often share an aggregate (a count under the same where): once each
+    for c in dq:
+        for alias, sql in c.aggregates.items():
+            same.setdefault(sql, []).append(alias)
+    aggs += [F.expr(sql).alias(aliases[0]) for sql, aliases in same.items()]
     row = annotated.agg(*aggs).first().asDict()  # the one aggregation
+    for aliases in same.values():
+        for alias in aliases[1:]:
+            row[alias] = row[aliases[0]]
     total = int(row["__lh_total"])
 
     results = _row_results(rule_list, live, row, total, refs)

@@ -140,6 +140,9 @@ def test_errors_name_line_and_column(spark) -> None:
     with pytest.raises(ConfigError) as unknown:
         _gate(spark, 'Rules = [ IsComplete "idd" ]')
     assert "did you mean 'id'" in str(unknown.value)
+    with pytest.raises(ConfigError) as where:
+        _gate(spark, 'Rules = [ IsComplete "id", RowCount > 1 where "distanc > 0" ]')
+    assert "Rule_2 (RowCount > 1 where" in str(where.value) and "distanc" in str(where.value)
 
 
 def _run(spark, rows, schema: str, text: str):

@@ -43,7 +43,8 @@ def test_levels_and_severities_follow_the_documented_semantics() -> None:
 def test_where_scopes_the_violation_and_the_aggregates() -> None:
     check = _checks('Rules = [ ColumnValues "b" > 3 where "c = \'x\'" ]')[0]
     assert check.violation.startswith("coalesce((c = 'x'), false) AND ")
-    assert all(sql.endswith("FILTER (WHERE c = 'x')") for sql in check.aggregates.values())
+    assert all("coalesce((c = 'x'), false)" in sql for sql in check.aggregates.values())
+    assert check.aggregates["__lh_dq1_1"] == "max(CASE WHEN coalesce((c = 'x'), false) THEN `b` END)"
 
 
 @pytest.mark.parametrize(("cond", "value", "expected"), [
