@@ -16,7 +16,7 @@ from lakehouse.cli.options import load, project_options
               help='Spark SQL predicate over the dataset\'s declared columns, e.g. '
                    '"customer_id = 42".')
 @click.option("--keys", "keys_file", default=None, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=click.Path(dir_okay=False, path_type=Path),
               help="A file of primary-key values: one a line, or a CSV whose header names "
                    "the key columns (composite keys).")
 @click.option("--dry-run", is_flag=True,
@@ -46,6 +46,8 @@ def command(ctx: click.Context, conf_dir: str, env: str | None, dataset: str,
     from lakehouse.errors import RunFailed
 
     project = load(conf_dir, env)
+    if keys_file is not None and not keys_file.is_file():
+        raise click.BadParameter(f"no such file: {keys_file}", param_hint="--keys")
     keys_text = keys_file.read_text(encoding="utf-8") if keys_file else None
     request = request_for(project, dataset, where=where, keys_text=keys_text,
                           keys_name=str(keys_file) if keys_file else "keys file")
