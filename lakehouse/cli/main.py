@@ -10,6 +10,7 @@ import click
 
 from lakehouse.cli.catalog import command as catalog_command
 from lakehouse.cli.dataset import command as dataset_command
+from lakehouse.cli.erase import command as erase_command
 from lakehouse.cli.errors import report
 from lakehouse.cli.export import command as export_command
 from lakehouse.cli.infra import command as infra_command
@@ -146,7 +147,7 @@ def _parse_months(text: str) -> list[int]:
 # Command groups of the other cli modules, imported explicitly (the import graph shows them).
 for _command in (listen_command, catalog_command, quality_command, package_command,
                  submit_command, dataset_command, runs_command, jars_command, infra_command,
-                 export_command):
+                 export_command, erase_command):
     cli.add_command(_command)
 
 

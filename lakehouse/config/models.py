@@ -110,6 +110,17 @@ class ReportsSection(StrictModel):
     history: int = Field(default=50, ge=1)  # past runs shown in drift plots and the index
 
 
+class ErasureSection(StrictModel):
+    """``lakehouse erase``: how long removed files stay before its vacuum deletes them.
+
+    Erasure needs the files that held the subject gone, so the default is 0 hours: time
+    travel to any version before the erasure is lost on the erased tables (docs/erasure.md).
+    """
+
+    vacuum_retention_hours: float = Field(default=0.0, ge=0)
+    audit_folder: str | None = None       # default {runs}/erasure
+
+
 class LakeConfig(StrictModel):
     """The validated ``conf/lake.yaml`` after the selected profile is applied."""
 
@@ -123,6 +134,7 @@ class LakeConfig(StrictModel):
     triggers: TriggersSection = Field(default_factory=TriggersSection)
     lineage: LineageSection = Field(default_factory=LineageSection)
     reports: ReportsSection = Field(default_factory=ReportsSection)
+    erasure: ErasureSection = Field(default_factory=ErasureSection)
 
     @field_validator("project")
     @classmethod

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from lakehouse.errors import TableError
 from lakehouse.tables.base import (
     CommitResult,
+    DeleteResult,
     DeltaTableStore,
     HistoryEntry,
     MergeResult,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Backend = Literal["auto", "portable", "native"]
 
 __all__ = [
-    "CommitResult", "DeltaTableStore", "DynamoDbTableLock", "FileTableLock", "HistoryEntry",
+    "CommitResult", "DeleteResult", "DeltaTableStore", "DynamoDbTableLock", "FileTableLock", "HistoryEntry",
     "MergeResult", "SchemaMode", "TableLock", "default_lock", "open_table", "open_table_with",
 ]
 

@@ -43,6 +43,13 @@ class MergeResult(CommitResult):
 
 
 @dataclass(frozen=True)
+class DeleteResult(CommitResult):
+    """What a ``delete(predicate)`` did: rows removed, files rewritten (removed + added)."""
+
+    rows_deleted: int = 0
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     version: int
     timestamp: datetime
@@ -78,6 +85,8 @@ class DeltaTableStore(Protocol):
               partition_by: list[str] | None = None, delete_flag: str | None = None,
               idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
               known_rows: int | None = None) -> MergeResult: ...
+
+    def delete(self, predicate: str) -> DeleteResult: ...
 
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame: ...

@@ -23,10 +23,17 @@ from lakehouse.errors import SchemaError, TableError
 from lakehouse.failpoints import fault_point
 from lakehouse.spark.isolation import isolated_session
 from lakehouse.tables.appended import read_appended
-from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
+from lakehouse.tables.base import (
+    CommitResult,
+    DeleteResult,
+    HistoryEntry,
+    MergeResult,
+    SchemaMode,
+)
 from lakehouse.tables.fs import TableFiles, hadoop_path, normalize_table_uri
 from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import available_versions, read_commit
+from lakehouse.tables.predicates import check_predicate
 from lakehouse.tables.schemas import align, check_schema, merged_schema, nullable_schema
 from lakehouse.tables.write_rules import DEL, count_rows, dedupe_latest, newer_or_equal, raise_moved
 
@@ -236,6 +243,24 @@ class NativeDeltaTable:
             rows_updated=int(m.get("numTargetRowsUpdated", 0)),
             rows_deleted=int(m.get("numTargetRowsDeleted", 0)), rows_deduplicated=dedup)
 
+    def delete(self, predicate: str) -> DeleteResult:
+        """Delta's DELETE: rewrites only the files holding matching rows, one commit.
+
+        delta-spark records the predicate in the commit's ``operationParameters``: callers
+        erasing personal data pass a predicate free of it (``lakehouse.erase`` deletes by
+        ``_record_hash``)."""
+        with self.lock.hold(self.uri):
+            check_predicate(self.spark, self.schema(), predicate, uri=self.uri)
+            before = self.version()
+            fault_point("table.before_data_files", self.uri)
+            self._dt().delete(predicate)
+            after = self.version()
+            fault_point("table.after_commit", self.uri)
+        metrics, added, removed = self._commit_facts(after) if after != before else ({}, 0, 0)
+        return DeleteResult(after or 0, after != before, files_added=added,
+                            files_removed=removed, operation="DELETE",
+                            rows_deleted=int(metrics.get("numDeletedRows", 0)))
+
     def read(self, *, version: int | None = None,
              timestamp: datetime | str | None = None) -> DataFrame:
         if not self.exists():
@@ -295,7 +320,7 @@ def _numbers(metrics: dict) -> dict:
 
 def _operation(row) -> str:
     names = {"WRITE": "APPEND", "MERGE": "MERGE", "OPTIMIZE": "OPTIMIZE",
-             "CREATE TABLE": "CREATE TABLE"}
+             "CREATE TABLE": "CREATE TABLE", "DELETE": "DELETE"}
     op = row["operation"]
     if op == "WRITE":
         mode = (row["operationParameters"] or {}).get("mode", "")

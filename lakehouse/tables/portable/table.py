@@ -17,12 +17,19 @@ from typing import TYPE_CHECKING
 from lakehouse.errors import SchemaError, TableError
 from lakehouse.failpoints import fault_point
 from lakehouse.tables.appended import read_appended
-from lakehouse.tables.base import CommitResult, HistoryEntry, MergeResult, SchemaMode
+from lakehouse.tables.base import (
+    CommitResult,
+    DeleteResult,
+    HistoryEntry,
+    MergeResult,
+    SchemaMode,
+)
 from lakehouse.tables.files import new_write_id, write_data_files
 from lakehouse.tables.fs import TableFiles, delta_rs_uri, normalize_table_uri, storage_options
 from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import METRICS_KEY, OPERATION_KEY, has_delta_log
 from lakehouse.tables.portable import maintenance
+from lakehouse.tables.portable.delete import delete as _delete
 from lakehouse.tables.portable.merge import merge as _merge
 from lakehouse.tables.schemas import align, check_schema, from_delta_schema, merged_schema
 from lakehouse.tables.snapshot import read_files, snapshot_files
@@ -118,6 +125,11 @@ class PortableDeltaTable:
         return _merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
                      delete_flag=delete_flag, idempotency_key=idempotency_key,
                      schema_mode=schema_mode, known_rows=known_rows)
+
+    def delete(self, predicate: str) -> DeleteResult:
+        """Remove the rows where ``predicate`` (Spark SQL) is true: copy-on-write of only
+        the files holding such rows, one commit (``portable/delete.py``)."""
+        return _delete(self, predicate)
 
     def prepare(self, df: DataFrame, partition_by: list[str] | None, schema_mode: SchemaMode,
                 ignore: tuple[str, ...] = ()) -> tuple[DataFrame, StructType, list[str], list[str]]:
