@@ -211,7 +211,7 @@ def main() -> None:
     measured("framework full", fw_lake, lambda: framework_run(spark, project, args.workers),
              results, io)
     shutil.copy(new_day, landing / "flights" / new_day.name)
-    _, summary = measured("framework +1 day", fw_lake,
+    summary = measured("framework +1 day", fw_lake,
                           lambda: framework_run(spark, project, args.workers), results, io)
     units = {f"{r.stage} {r.dataset}": (r.duration_s, r.status) for r in summary.stages}
     measured("framework no-op", fw_lake, lambda: framework_run(spark, project, args.workers),

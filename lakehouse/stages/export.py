@@ -35,10 +35,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     """Run the export's SQL over the current curated snapshots and write a new version."""
     result = StageResult(spec.name, "export")
     project = ctx.project
-    versions = {}
-    for name in spec.inputs:
-        table = ctx.table(project.table_uri("curated", name))
-        versions[name] = table.version() if table.exists() else None
+    # a version from the log listing (None: no table yet); no Spark job on an unchanged input
+    versions = {name: ctx.table(project.table_uri("curated", name)).version()
+                for name in spec.inputs}
     missing = [n for n, v in versions.items() if v is None]
     if missing:
         result.status, result.message = "skipped", f"no curated table yet for: {', '.join(missing)}"

@@ -14,7 +14,8 @@ before it relies on that (any "no" means a full recompute, with the reason in th
 - the driving input's commits since then are all still in its Delta log and change no
   schema or table settings.
 
-The changed partitions are the ``partitionValues`` of those commits' added and removed files.
+The changed partitions are the ``partitionValues`` of those commits' added and removed files
+(except ``dataChange=false`` ones: a compaction moves rows between files, it changes none).
 The SQL then runs over the driving input's rows of those partitions only, into a new version
 folder, and the previous version's other partition folders are linked into it (hard links
 locally, server-side copies on S3: nothing is recomputed or read), so the new version equals
@@ -138,6 +139,8 @@ def changed_partitions(uri: str, since: int, until: int, columns: list[str]) -> 
         if commit.metadata:
             return None
         for action in (*commit.adds, *commit.removes):
+            if action.get("dataChange") is False:  # compaction: the same rows, other files
+                continue
             values = action.get("partitionValues") or {}
             changed.add(tuple(values.get(c) or None for c in columns))
     return changed

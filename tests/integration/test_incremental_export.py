@@ -85,7 +85,7 @@ batch = st.tuples(
     st.sampled_from([False, False, True]))   # relabel: a dimension changes too
 
 
-@settings(max_examples=4, deadline=None, database=None,
+@settings(max_examples=3, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(change=batch)
 def test_incremental_export_equals_a_full_recompute(spark, lake, change) -> None:
