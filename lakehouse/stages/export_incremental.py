@@ -62,6 +62,8 @@ def decide(ctx: StageContext, spec: ExportConfig, *, previous: dict | None,
         return Decision("full", "an ML export fits its transforms and splits over all rows")
     if spec.incremental is None:
         return Decision("full", "the export does not declare incremental: by_partition")
+    if lineage is None:
+        return Decision("full", "the query's column lineage could not be read from its plan")
     driving, columns = derivation(ctx, spec, inputs, lineage)
     types = dict(inputs[driving].dtypes)
     odd = [c for c in columns.values() if types.get(c) not in _EXACT_TYPES]
@@ -73,6 +75,8 @@ def decide(ctx: StageContext, spec: ExportConfig, *, previous: dict | None,
     if previous.get("format", spec.format) != spec.format or \
             list(previous.get("partition_by") or []) != list(spec.partition_by):
         return Decision("full", "format or partition_by changed since the previous version")
+    if not files.exists(child_uri(previous["location"], "_manifest.json")):
+        return Decision("full", f"the previous version's folder {previous['location']} is gone")
     before = previous.get("input_versions") or {}
     moved = sorted(n for n in versions if n != driving and before.get(n) != versions[n])
     if moved:
@@ -95,13 +99,13 @@ def decide(ctx: StageContext, spec: ExportConfig, *, previous: dict | None,
 
 
 def derivation(ctx: StageContext, spec: ExportConfig, inputs: dict[str, DataFrame],
-               lineage: dict[str, list[list[str]]] | None) -> tuple[str, dict[str, str]]:
+               lineage: dict[str, list[list[str]]]) -> tuple[str, dict[str, str]]:
     """(driving input, output partition column -> its input partition column), or a
     ``ConfigError`` saying why ``partition_by`` does not derive from one input's partitions."""
     found: dict[str, tuple[str, str]] = {}
     problems = []
     for column in spec.partition_by:
-        sources = [tuple(s) for s in (lineage or {}).get(column, [])]
+        sources = [tuple(s) for s in lineage.get(column, [])]
         if len(sources) != 1 or sources[0][2] != "IDENTITY" or sources[0][0] not in inputs:
             problems.append(f"partition_by column {column!r} is not an input column passed "
                             f"through unchanged (its lineage: {sources or 'unknown'})")
@@ -171,14 +175,15 @@ def link_unchanged(previous_location: str, location: str, partition_by: list[str
                    changed: set[Values]) -> int:
     """Link the previous version's files of partitions not in ``changed`` into
     ``location``; returns how many files were linked."""
-    linked = 0
-    for rel in _data_files(previous_location):
-        values = _partition_of(rel, partition_by)
-        if values is None or values in changed:
-            continue
-        files.link_or_copy(child_uri(previous_location, rel), child_uri(location, rel))
-        linked += 1
-    return linked
+    from concurrent.futures import ThreadPoolExecutor
+
+    keep = [rel for rel in _data_files(previous_location)
+            if (values := _partition_of(rel, partition_by)) is not None and values not in changed]
+    # one request per file on S3 (server-side copies): several at once
+    with ThreadPoolExecutor(max_workers=1 if is_local(location) else 16) as pool:
+        list(pool.map(lambda rel: files.link_or_copy(child_uri(previous_location, rel),
+                                                     child_uri(location, rel)), keep))
+    return len(keep)
 
 
 def _data_files(location: str) -> list[str]:
