@@ -34,6 +34,55 @@ def specs(conf_dir: Path) -> dict[str, dict]:
             for name in DATASETS}
 
 
+def with_metadata(df):
+    """The raw zone's metadata columns on landing rows read as strings."""
+    from pyspark.sql import functions as F
+
+    cols = df.columns
+    return (df.withColumn("_source_file", F.input_file_name())
+            .withColumn("_ingest_run_id", F.lit("bench"))
+            .withColumn("_ingested_at", F.current_timestamp())
+            .withColumn("_record_hash", F.sha2(F.concat_ws("\u0001", *[
+                F.coalesce(F.col(c), F.lit("\u0000")) for c in cols]), 256))
+            .withColumn("_ingest_date", F.to_date("_ingested_at")))
+
+
+def typed_and_flagged(raw, spec: dict, name: str):
+    """Raw rows cast to the declared types, with ``_raw`` (as received) and ``_bad`` (a cast,
+    a required value or a quarantine rule failed)."""
+    from pyspark.sql import functions as F
+
+    typed, errors = [], []
+    for col in spec["schema"]:
+        if col.get("expr"):
+            continue
+        src = F.col(col["name"])
+        if col["type"] == "int":
+            dec = f"try_cast(`{col['name']}` AS decimal(38,6))"
+            value = F.expr(f"CASE WHEN {dec} = floor({dec}) THEN try_cast({dec} AS int) END")
+        else:
+            value = F.expr(f"try_cast(`{col['name']}` AS {col['type']})")
+        present = src.isNotNull() & (F.trim(src) != "")
+        typed.append(value.alias(col["name"]))
+        errors.append(present & value.isNull())
+        if col.get("nullable") is False:
+            errors.append(~present)
+    bad_cast = F.lit(False)
+    for e in errors:
+        bad_cast = bad_cast | e
+    meta = ["_source_file", "_ingest_run_id", "_ingested_at", "_record_hash"]
+    df = raw.select(*typed, *meta, F.struct(*[c for c in raw.columns if c not in meta
+                                              and c != "_ingest_date"]).alias("_raw"),
+                    bad_cast.alias("_bad_cast"))
+    for col in spec["schema"]:
+        if col.get("expr"):
+            df = df.withColumn(col["name"], F.expr(f"try_cast(({col['expr']}) AS {col['type']})"))
+    bad_rule = F.lit(False)
+    for rule in QUARANTINE_RULES[name]:
+        bad_rule = bad_rule | F.coalesce(~F.expr(rule), F.lit(False))
+    return df.withColumn("_bad", F.col("_bad_cast") | (~F.col("_bad_cast") & bad_rule))
+
+
 def run(spark, conf_dir: Path, landing: Path, lake: Path) -> tuple[dict[str, float], dict]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -44,14 +93,7 @@ def run(spark, conf_dir: Path, landing: Path, lake: Path) -> tuple[dict[str, flo
 
     start = time.perf_counter()
     for name in DATASETS:
-        df = spark.read.csv(str(landing / name), header=True, inferSchema=False)
-        cols = df.columns
-        df = (df.withColumn("_source_file", F.input_file_name())
-              .withColumn("_ingest_run_id", F.lit("bench"))
-              .withColumn("_ingested_at", F.current_timestamp())
-              .withColumn("_record_hash", F.sha2(F.concat_ws("\u0001", *[
-                  F.coalesce(F.col(c), F.lit("\u0000")) for c in cols]), 256))
-              .withColumn("_ingest_date", F.to_date("_ingested_at")))
+        df = with_metadata(spark.read.csv(str(landing / name), header=True, inferSchema=False))
         df.write.format("delta").mode("append").partitionBy("_ingest_date") \
             .save(str(lake / "raw" / name))
     times["ingest"] = time.perf_counter() - start
@@ -60,36 +102,7 @@ def run(spark, conf_dir: Path, landing: Path, lake: Path) -> tuple[dict[str, flo
     for name in DATASETS:
         spec = conf[name]
         raw = spark.read.format("delta").load(str(lake / "raw" / name))
-        typed, errors = [], []
-        for col in spec["schema"]:
-            if col.get("expr"):
-                continue
-            src = F.col(col["name"])
-            if col["type"] == "int":
-                dec = f"try_cast(`{col['name']}` AS decimal(38,6))"
-                value = F.expr(f"CASE WHEN {dec} = floor({dec}) THEN try_cast({dec} AS int) END")
-            else:
-                value = F.expr(f"try_cast(`{col['name']}` AS {col['type']})")
-            present = src.isNotNull() & (F.trim(src) != "")
-            typed.append(value.alias(col["name"]))
-            errors.append(present & value.isNull())
-            if col.get("nullable") is False:
-                errors.append(~present)
-        bad_cast = F.lit(False)
-        for e in errors:
-            bad_cast = bad_cast | e
-        meta = ["_source_file", "_ingest_run_id", "_ingested_at", "_record_hash"]
-        df = raw.select(*typed, *meta, F.struct(*[c for c in raw.columns if c not in meta
-                                                  and c != "_ingest_date"]).alias("_raw"),
-                        bad_cast.alias("_bad_cast"))
-        for col in spec["schema"]:
-            if col.get("expr"):
-                df = df.withColumn(col["name"], F.expr(f"try_cast(({col['expr']}) AS {col['type']})"))
-        bad_rule = F.lit(False)
-        for rule in QUARANTINE_RULES[name]:
-            bad_rule = bad_rule | F.coalesce(~F.expr(rule), F.lit(False))
-        df = df.withColumn("_bad", F.col("_bad_cast") | (~F.col("_bad_cast") & bad_rule))
-        df = df.persist()
+        df = typed_and_flagged(raw, spec, name).persist()
         df.where("_bad").select("_raw.*", "_source_file", "_ingested_at").write \
             .format("delta").mode("append").save(str(lake / "quarantine" / name))
         keys = spec["primary_key"]

@@ -106,6 +106,49 @@ def run(ctx: click.Context, conf_dir: str, env: str | None, datasets: tuple[str,
                         exit_code=summary.exit_code)
 
 
+@cli.command()
+@project_options
+@click.option("--dataset", "datasets", multiple=True, metavar="NAME",
+              help="Dataset whose tables to maintain (repeatable; default: all).")
+@click.option("--dry-run", is_flag=True,
+              help="Compact nothing; count the live files and what VACUUM would delete.")
+@click.option("--retain-hours", type=click.FloatRange(min=0), default=None,
+              help="Keep removed files this long for time travel (default 168, Delta's).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the run record as JSON.")
+def maintain(conf_dir: str, env: str | None, datasets: tuple[str, ...], dry_run: bool,
+             retain_hours: float | None, as_json: bool) -> None:
+    """Compact small files (OPTIMIZE) and VACUUM the Delta tables of each dataset.
+
+    Daily appends leave one small file per partition and run; this rewrites each partition
+    holding several files into one (no data change) and deletes files older snapshots no
+    longer need after the retention. Live file counts before and after go into the run
+    record (<lake>/_runs/runs/RUN_ID.json, stage "maintain").
+
+    \b
+    Examples:
+      lakehouse maintain --dry-run                   # what it would do
+      lakehouse maintain --dataset flights           # after the daily runs (cron, scheduler)
+    """
+    from lakehouse.pipeline.maintenance import run_maintenance
+
+    summary = run_maintenance(load(conf_dir, env), datasets=list(datasets), dry_run=dry_run,
+                              retention_hours=retain_hours)
+    if as_json:
+        click.echo(summary.to_json())
+    else:
+        for result in summary.stages:
+            click.echo(f"{result.dataset}: {result.status}"
+                       + (f" ({result.message})" if result.message else ""))
+            for table, done in getattr(result.details, "tables", {}).items():
+                click.echo(f"  {table:<44} files {done.files_before:>6} -> {done.files_after:<6}"
+                           f" vacuumed {done.files_vacuumed}")
+    if summary.status != "succeeded":
+        from lakehouse.errors import RunFailed
+
+        raise RunFailed(f"maintenance run {summary.run_id} ended {summary.status}: "
+                        f"{summary.error}", exit_code=1)
+
+
 @cli.group()
 def sample() -> None:
     """Sample data sets for trying the pipeline."""

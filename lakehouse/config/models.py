@@ -293,6 +293,8 @@ class ExportConfig(StrictModel):
     partition_by: list[str] = Field(default_factory=list)
     format: Literal["parquet", "csv"] = "parquet"
     ml: MLSpec | None = None
+    # by_partition: the SQL is partition-local in one input (docs/exports.md, "Incremental")
+    incremental: Literal["by_partition"] | None = None
 
     @field_validator("name")
     @classmethod
@@ -304,4 +306,16 @@ class ExportConfig(StrictModel):
         if self.ml is not None and self.format != "parquet":
             raise ValueError("an export with 'ml' writes Parquet per split (and SageMaker CSV via"
                              " ml.outputs.sagemaker_csv); remove format: csv")
+        return self
+
+    @model_validator(mode="after")
+    def _incremental_is_partitioned(self) -> ExportConfig:
+        if self.incremental is None:
+            return self
+        if self.ml is not None:
+            raise ValueError("incremental: by_partition does not apply to an export with 'ml'"
+                             " (its transforms are fitted over all rows); remove 'incremental'")
+        if not self.partition_by:
+            raise ValueError("incremental: by_partition rewrites output partitions, so it needs"
+                             " partition_by (a partition column of one input, e.g. a date)")
         return self

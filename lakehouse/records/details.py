@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, TypeAdapter
 
@@ -135,24 +135,58 @@ class CurateDetails(StageDetails):
 
 @dataclass(kw_only=True)
 class ExportDetails(StageDetails):
-    """Where a table export was written, its columns and their lineage, its gates."""
+    """Where a table export was written, its columns and their lineage, its gates, and
+    whether it was recomputed in full or only in the partitions whose inputs changed."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = StageDetails.OPTIONAL | {
+        "mode", "mode_reason", "partitions_rewritten"}
 
     location: str
     partitions: int = 0
     columns: list[tuple[str, str]] = field(default_factory=list)   # (name, Spark type)
     column_lineage: dict[str, list[list[str]]] | None = None      # None: plan not readable
+    mode: Literal["full", "incremental"] | None = None   # None: a record older than the field
+    mode_reason: str | None = None     # why this mode (docs/exports.md, "Incremental exports")
+    partitions_rewritten: int | None = None   # incremental: output partitions recomputed
 
 
 @dataclass(kw_only=True)
 class MlExportDetails(StageDetails):
     """Where an ML export was written, its rows per split, its file count."""
 
+    OPTIONAL: ClassVar[frozenset[str]] = StageDetails.OPTIONAL | {"mode", "mode_reason"}
+
     location: str
     splits: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    mode: Literal["full"] | None = None   # always full: transforms are fitted over all rows
+    mode_reason: str | None = None
 
 
-AnyDetails = IngestDetails | CurateDetails | ExportDetails | MlExportDetails | StageDetails
+@dataclass(kw_only=True)
+class TableMaintenance:
+    """One table's compaction and VACUUM: live files before and after."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
+    files_before: int
+    files_after: int
+    files_compacted: int = 0     # small files the compaction replaced
+    files_written: int = 0       # files it wrote in their place
+    files_vacuumed: int = 0      # unreferenced files deleted (dry run: that would be)
+
+
+@dataclass(kw_only=True)
+class MaintainDetails(StageDetails):
+    """``lakehouse maintain``: per table (``zone.name[.gate]``), compaction and VACUUM."""
+
+    dry_run: bool = False
+    retention_hours: float = 168.0
+    tables: dict[str, TableMaintenance] = field(default_factory=dict)
+
+
+AnyDetails = (IngestDetails | CurateDetails | ExportDetails | MlExportDetails | MaintainDetails
+              | StageDetails)
 
 
 def details_from_json(stage: str, status: str, data: Mapping[str, Any] | None) -> AnyDetails:
@@ -161,7 +195,8 @@ def details_from_json(stage: str, status: str, data: Mapping[str, Any] | None) -
     data = dict(data or {})
     kind: type[StageDetails] = StageDetails
     if status == "succeeded":
-        kind = {"ingest": IngestDetails, "curate": CurateDetails}.get(stage, StageDetails)
+        kind = {"ingest": IngestDetails, "curate": CurateDetails,
+                "maintain": MaintainDetails}.get(stage, StageDetails)
         if stage == "export":
             kind = MlExportDetails if "splits" in data else ExportDetails
     return kind.from_json(data)

@@ -62,11 +62,12 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     result = StageResult(dataset.name, "curate")
     project = ctx.project
     raw = ctx.table(project.table_uri("raw", dataset.name))
-    if not raw.exists():
+    upto = raw.version()  # from the log listing: no Spark job when nothing is new
+    if upto is None:
         result.status, result.message = "skipped", "no raw table yet (run ingest first)"
         return result
     bookmark = ctx.bookmarks.load(dataset.name)
-    since, upto = bookmark.curated_raw_version, raw.version()
+    since = bookmark.curated_raw_version
     if since is not None and upto is not None and upto <= since:
         result.status, result.message = "skipped", f"raw@{upto} already curated"
         return result

@@ -17,6 +17,7 @@ from lakehouse.config.models import ExportConfig
 from lakehouse.failpoints import fault_point
 from lakehouse.records.details import ExportDetails, MlExportDetails
 from lakehouse.records.summary import StageResult
+from lakehouse.stages import export_incremental as incremental
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
 from lakehouse.storage import files
@@ -34,10 +35,9 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     """Run the export's SQL over the current curated snapshots and write a new version."""
     result = StageResult(spec.name, "export")
     project = ctx.project
-    versions = {}
-    for name in spec.inputs:
-        table = ctx.table(project.table_uri("curated", name))
-        versions[name] = table.version() if table.exists() else None
+    # a version from the log listing (None: no table yet); no Spark job on an unchanged input
+    versions = {name: ctx.table(project.table_uri("curated", name)).version()
+                for name in spec.inputs}
     missing = [n for n, v in versions.items() if v is None]
     if missing:
         result.status, result.message = "skipped", f"no curated table yet for: {', '.join(missing)}"
@@ -57,6 +57,14 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     passed, outcomes = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id,
                                    references=ctx.references)
     df = _query(ctx, spec, passed)
+    lineage = _column_lineage(df) if spec.ml is None else None
+    decision = incremental.decide(ctx, spec, previous=previous, versions=versions,
+                                  inputs=passed, lineage=lineage)
+    log.info("export %s: %s (%s)", spec.name, decision.mode, decision.reason)
+    if decision.mode == "incremental":  # the query over the changed partitions only
+        passed[decision.driving] = incremental.restrict(passed[decision.driving], decision,
+                                                        spec.partition_by)
+        df = _query(ctx, spec, passed)
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
@@ -65,7 +73,7 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
     files.delete_tree(location)
     if spec.ml is not None:
         return _export_ml(ctx, spec, df, root=root, number=number, versions=versions,
-                          outcomes=outcomes, result=result)
+                          outcomes=outcomes, result=result, reason=decision.reason)
     if spec.partition_by:  # one file per partition value, not one per task and value
         df = df.repartition(*[f"`{c}`" for c in spec.partition_by])
     writer = df.write.mode("errorifexists").partitionBy(*spec.partition_by)
@@ -73,12 +81,17 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         writer.option("header", "true").csv(spark_path(location))
     else:
         writer.parquet(spark_path(location))
+    rewritten = len(_written(location, spec)[1]) if decision.mode == "incremental" else None
+    if decision.mode == "incremental":  # the other partitions as they were: linked, not rewritten
+        incremental.link_unchanged(previous["location"], location, spec.partition_by,
+                                   decision.changed)
     rows, partitions = _written(location, spec)
     manifest = {
         "export": spec.name, "version": number, "location": location, "run_id": ctx.run_id,
         "created_at": datetime.now(UTC).isoformat(), "format": spec.format,
         "partition_by": spec.partition_by, "rows": rows, "input_versions": versions,
-        "columns": publish.columns_of(df.schema),
+        "columns": publish.columns_of(df.schema), "mode": decision.mode,
+        "mode_reason": decision.reason, "partitions_rewritten": rewritten,
     }
     files.write_text(join_uri(location, MANIFEST), json.dumps(manifest, indent=1))
     fault_point("manifest.write", root)
@@ -97,7 +110,8 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
 
     result.details = ExportDetails(
         location=location, partitions=len(partitions), columns=manifest["columns"],
-        column_lineage=_column_lineage(df), gates=[gate_summary(o) for o in outcomes.values()])
+        column_lineage=lineage, gates=[gate_summary(o) for o in outcomes.values()],
+        mode=decision.mode, mode_reason=decision.reason, partitions_rewritten=rewritten)
     result.status = "succeeded"
     return result
 
@@ -116,7 +130,7 @@ def _query(ctx: StageContext, spec: ExportConfig, inputs: dict) -> DataFrame:
 
 
 def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: int,
-               versions: dict, outcomes: dict, result: StageResult) -> StageResult:
+               versions: dict, outcomes: dict, result: StageResult, reason: str) -> StageResult:
     """An export with ``ml:``: splits, fitted transforms and checks (see ``lakehouse.ml``)."""
     from lakehouse.ml.build import build
     from lakehouse.quality.apply import finish
@@ -141,7 +155,7 @@ def _export_ml(ctx: StageContext, spec: ExportConfig, df, *, root: str, number: 
     result.table_versions = {**{f"curated.{k}": v for k, v in versions.items()}, "export": number}
     result.inputs = [f"curated.{k}@{v}" for k, v in versions.items()]
     result.details = MlExportDetails(location=location, splits=built.manifest["split_counts"],
-                                     files=len(built.files))
+                                     files=len(built.files), mode="full", mode_reason=reason)
     result.status = "succeeded"
     return result
 

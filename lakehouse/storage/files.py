@@ -142,6 +142,29 @@ def list_files(uri: str) -> list[FileInfo]:
     return out
 
 
+def link_or_copy(source: str, target: str) -> None:
+    """Put the file ``source`` at ``target`` without reading it through this process: a hard
+    link locally (a copy across filesystems), a server-side copy on S3. For immutable files
+    (Parquet data files of a published version) a link shares the bytes safely."""
+    if is_local(source) and is_local(target):
+        import shutil
+
+        src, dst = local_path(source), local_path(target)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+        return
+    if is_local(source) or is_local(target):
+        raise StorageError(f"cannot copy {source} to {target}: both must be local or on S3",
+                           uri=target)
+    bucket, key = _split_s3(source)
+    to_bucket, to_key = _split_s3(target)
+    _s3().copy_object(Bucket=to_bucket, Key=to_key, CopySource={"Bucket": bucket, "Key": key},
+                      ServerSideEncryption="AES256")
+
+
 def delete_tree(uri: str) -> None:
     """Remove a folder and everything under it (missing is fine)."""
     if is_local(uri):

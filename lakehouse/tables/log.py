@@ -28,6 +28,7 @@ class Commit:
     removes: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     txns: dict[str, int] = field(default_factory=dict)     # app id -> version (idempotency keys)
+    metadata: bool = False                                 # a metaData action: schema or settings
 
 
 def commit_path(version: int) -> str:
@@ -58,6 +59,8 @@ def read_commit(files: TableFiles, version: int) -> Commit:
             commit.removes.append(rm)
         elif "commitInfo" in action:
             commit.info = action["commitInfo"]
+        elif "metaData" in action:
+            commit.metadata = True
         elif "txn" in action:
             commit.txns[action["txn"]["appId"]] = int(action["txn"]["version"])
     return commit

@@ -97,6 +97,19 @@ def test_export_inputs_must_exist(conf: Path) -> None:
     assert "unknown dataset 'wether'" in message and "did you mean 'weather'?" in message
 
 
+def test_incremental_export_needs_partition_by_and_no_ml(conf: Path) -> None:
+    assert load_project(conf).exports["flights_enriched"].incremental == "by_partition"
+    path = conf / "exports" / "flights_enriched.yaml"
+    path.write_text(path.read_text().replace("partition_by: [flight_date]\n", ""))
+    assert "incremental: by_partition rewrites output partitions, so it needs partition_by" \
+        in _problems(conf)
+    path.write_text(path.read_text().replace("incremental: by_partition", "incremental: always"))
+    assert "incremental" in _problems(conf) and "by_partition" in _problems(conf)
+    ml = conf / "exports" / "flights_delay_ml.yaml"
+    ml.write_text(ml.read_text() + "partition_by: [carrier]\nincremental: by_partition\n")
+    assert "does not apply to an export with 'ml'" in _problems(conf)
+
+
 def test_cli_bad_conf_exits_nonzero_without_traceback(conf: Path) -> None:
     path = conf / "datasets" / "planes.yaml"
     path.write_text(path.read_text().replace("source:", "sourc:"))
