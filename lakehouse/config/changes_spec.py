@@ -16,6 +16,7 @@ OP_INSERT, OP_UPDATE, OP_DELETE = "I", "U", "D"
 CHANGE_SEQ = "_change_seq"        # sortable text: the position of the change that wrote the row
 CHANGE_OP = "_change_op"          # I / U / D of that change (SCD1)
 CLOSED_SEQ = "_closed_seq"        # SCD2: the change that closed the version (null while open)
+OPENED_SEQ = "_opened_seq"        # SCD2: the change that opened the version (its identity)
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
 SOURCE_ROW = "_source_row"        # ingest: the row's position within its landing file
 

@@ -254,7 +254,7 @@ class DatasetConfig(StrictModel):
                 if col not in names:
                     raise ValueError(_unknown_column(field, col, names))
         reserved = {cs.CHANGE_SEQ, cs.CHANGE_OP, cs.CLOSED_SEQ} | (
-            {cs.VALID_FROM, cs.VALID_TO, cs.IS_CURRENT} if spec.mode == "scd2" else set())
+            {cs.VALID_FROM, cs.VALID_TO, cs.IS_CURRENT, cs.OPENED_SEQ} if spec.mode == "scd2" else set())
         taken = sorted(reserved & set(names))
         if taken:
             raise ValueError(f"changes: the curated table adds these columns itself, the schema "

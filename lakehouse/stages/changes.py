@@ -3,12 +3,13 @@
 Every change gets ``_change_seq``: one sortable text of (phase: full load before CDC, the
 declared ordering columns, file name, row in file). A change applies only when it is newer
 than the last change applied to its key; the last applied position is kept in the table
-(``_change_seq`` of a row, ``_closed_seq`` of a closed SCD2 version) and, for deleted keys,
+(``_change_seq`` of a row: the last change applied to it; ``_closed_seq`` of a closed
+SCD2 version) and, for deleted keys,
 in a hidden tombstone table next to it (``<dataset>__tombstones``). So a
 stale change arriving late, a file delivered twice or a run replayed changes nothing.
 
 Both Delta backends through the table interface: SCD1 is a merge with a delete flag, SCD2 a
-merge by (key, ``_change_seq``) that updates the open version and inserts the new ones in one
+merge by (key, ``_opened_seq``) that updates the open version and inserts the new ones in one
 commit. The counts come from the batch (one aggregation), before the write.
 """
 
@@ -25,6 +26,7 @@ from lakehouse.config.changes_spec import (
     OP_DELETE,
     OP_INSERT,
     OP_UPDATE,
+    OPENED_SEQ,
     SOURCE_ROW,
     VALID_FROM,
     VALID_TO,
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from lakehouse.tables.base import DeltaTableStore
 
 _ORDER_TYPES = ("timestamp", "date", "tinyint", "smallint", "int", "bigint", "string")
-_LAST, _TS, _DEL = "__cdc_last", "__cdc_ts", "__cdc_delete"
+_LAST, _TS, _DEL, _OPEN = "__cdc_last", "__cdc_ts", "__cdc_delete", "__cdc_open"
 
 
 @dataclass
@@ -111,7 +113,8 @@ def table_schema(rows: StructType, dataset: DatasetConfig) -> StructType:
     kept = [f for f in rows.fields if f.name not in (CHANGE_OP, CHANGE_SEQ)]
     return StructType([*kept, StructField(VALID_FROM, TimestampType()),
                        StructField(VALID_TO, TimestampType()), StructField(IS_CURRENT, BooleanType()),
-                       StructField(CHANGE_SEQ, StringType()), StructField(CLOSED_SEQ, StringType())])
+                       StructField(OPENED_SEQ, StringType()), StructField(CHANGE_SEQ, StringType()),
+                       StructField(CLOSED_SEQ, StringType())])
 
 
 def op_rule_sql(dataset: DatasetConfig, raw_fields: list[str]) -> str | None:
@@ -240,7 +243,7 @@ def apply_scd2(changes: DataFrame, dataset: DatasetConfig, curated: DeltaTableSt
                tombstones: DeltaTableStore, *, idempotency_key: str) -> ChangeCounts:
     """Every new change makes a version: the open version of its key is closed at the
     change's time and a new one opened (a delete only closes). A change of untracked columns
-    alone updates the open version in place. One merge by (key, ``_change_seq``); deletes
+    alone updates the open version in place. One merge by (key, ``_opened_seq``); deletes
     are also kept in ``tombstones`` (a delete of a key without an open version leaves no
     row to remember it by)."""
     from pyspark import StorageLevel
@@ -251,7 +254,7 @@ def apply_scd2(changes: DataFrame, dataset: DatasetConfig, curated: DeltaTableSt
     keys = dataset.primary_key
     payload = [c for c in changes.columns if c not in (CHANGE_OP, CHANGE_SEQ)]
     ts = F.col(spec.timestamp_column) if spec.timestamp_column else F.col("_ingested_at")
-    events = changes.withColumn(_TS, ts.cast("timestamp"))
+    events = changes.withColumn(_TS, ts.cast("timestamp")).withColumn(_OPEN, F.col(CHANGE_SEQ))
     exists = curated.exists()
     frames = []
     if exists:
@@ -265,7 +268,7 @@ def apply_scd2(changes: DataFrame, dataset: DatasetConfig, curated: DeltaTableSt
         open_rows = (table.where(F.col(IS_CURRENT)).join(fresh.select(*keys).distinct(), keys,
                                                          "left_semi")
                      .select(*payload, F.lit("O").alias(CHANGE_OP), CHANGE_SEQ,
-                             F.col(VALID_FROM).alias(_TS)))
+                             F.col(VALID_FROM).alias(_TS), F.col(OPENED_SEQ).alias(_OPEN)))
         fresh = fresh.unionByName(open_rows)
     fresh = fresh.persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -281,7 +284,7 @@ def apply_scd2(changes: DataFrame, dataset: DatasetConfig, curated: DeltaTableSt
             counts.committed, counts.version = False, curated.version()
             return counts
         if counts.inserted + counts.updated + counts.deleted or not exists:
-            merged = curated.merge(versions, keys=[*keys, CHANGE_SEQ], order_by=[CHANGE_SEQ],
+            merged = curated.merge(versions, keys=[*keys, OPENED_SEQ], order_by=[CHANGE_SEQ],
                                    partition_by=dataset.partition_by,
                                    idempotency_key=idempotency_key)
             counts.committed, counts.version = merged.committed, merged.version
@@ -299,7 +302,8 @@ def apply_scd2(changes: DataFrame, dataset: DatasetConfig, curated: DeltaTableSt
 
 def _versions(events: DataFrame, keys: list[str], payload: list[str], tracked: list[str]):
     """(version rows to merge, one-row counts) from the new changes of each key plus its open
-    version (``_change_op`` ``O``), ordered by ``_change_seq``."""
+    version (``_change_op`` ``O``), ordered by ``_change_seq``. A version's ``_opened_seq``
+    is its identity, its ``_change_seq`` the last change applied to it (in place)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -317,6 +321,7 @@ def _versions(events: DataFrame, keys: list[str], payload: list[str], tracked: l
     is_del = op == OP_DELETE
     marked = (marked
               .withColumn("__cdc_row", F.last(F.when(~is_del, F.struct(*payload)), True).over(group))
+              .withColumn("__cdc_last_seq", F.last(F.when(~is_del, seq), True).over(group))
               .withColumn("__cdc_del_seq", F.first(F.when(is_del, seq), True).over(group))
               .withColumn("__cdc_del_ts", F.first(F.when(is_del, F.col(_TS)), True).over(group)))
     new = op != "O"
@@ -333,6 +338,6 @@ def _versions(events: DataFrame, keys: list[str], payload: list[str], tracked: l
         F.col(_TS).alias(VALID_FROM),
         F.when(F.col("__cdc_del_seq").isNotNull(), F.col("__cdc_del_ts")).otherwise(next_ts)
         .alias(VALID_TO),
-        closed_seq.isNull().alias(IS_CURRENT), seq.alias(CHANGE_SEQ),
-        closed_seq.alias(CLOSED_SEQ))
+        closed_seq.isNull().alias(IS_CURRENT), F.col(_OPEN).alias(OPENED_SEQ),
+        F.col("__cdc_last_seq").alias(CHANGE_SEQ), closed_seq.alias(CLOSED_SEQ))
     return versions, counts
