@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from lakehouse.errors import EnvironmentProblem
 from lakehouse.storage import files
@@ -53,6 +54,31 @@ def write_nycflights13(landing_uri: str, *, months: Iterable[int] | None = None,
 
 
 DMS_PLANES = "dms/faa/planes"
+PLANES_CDC_CONTRACT = """\
+# Planes replicated by AWS DMS (full load + CDC files, header-less CSV): `lakehouse sample planes-dms`.
+# The history of each plane (SCD2); docs/changes.md.
+name: planes_cdc
+description: Aircraft registry as replicated by AWS DMS, with the history of each plane.
+source:
+  format: csv
+  path: dms/faa/planes
+  pattern: "*.csv"
+schema:                       # in the source table's column order (DMS writes no header)
+  - {name: tailnum, type: string, nullable: false}
+  - {name: year, type: int}
+  - {name: type, type: string}
+  - {name: manufacturer, type: string}
+  - {name: model, type: string}
+  - {name: engines, type: int}
+  - {name: seats, type: int}
+  - {name: speed, type: double}
+  - {name: engine, type: string}
+  - {name: changed_at, type: timestamp}   # DMS TimestampColumnName
+primary_key: [tailnum]
+changes:
+  mode: scd2
+  timestamp_column: changed_at
+"""
 _PLANE_COLUMNS = ["tailnum", "year", "type", "manufacturer", "model", "engines", "seats", "speed",
                   "engine"]
 
@@ -101,6 +127,18 @@ def write_planes_dms(landing_uri: str, *,
     put("20261207-120000000.csv", _concat(planes.iloc[240:245], planes.iloc[205:206]),
         ["D"] * 5 + ["U"], ["2026-12-07 12:00:00.000000"] * 5 + ["2026-12-07 09:30:00.000000"])
     return written
+
+
+def write_planes_cdc_project(folder: Path | str) -> Path:
+    """A small project for the change-data demo: ``folder/conf`` (``lake.yaml``, the
+    ``planes_cdc`` contract) with the lake in ``folder/.lake``, and :func:`write_planes_dms`'s
+    files in its landing zone. Returns the conf folder (rewritten identically when run twice)."""
+    conf = Path(folder) / "conf"
+    (conf / "datasets").mkdir(parents=True, exist_ok=True)
+    (conf / "lake.yaml").write_text("project: planes_cdc_demo\nlake:\n  root: ./.lake\n",
+                                    encoding="utf-8")
+    (conf / "datasets" / "planes_cdc.yaml").write_text(PLANES_CDC_CONTRACT, encoding="utf-8")
+    return conf
 
 
 def _concat(*frames):

@@ -133,22 +133,25 @@ def sample_nycflights13(conf_dir: str, env: str | None, months: str, max_rows: i
 
 
 @sample.command("planes-dms")
-@project_options
-def sample_planes_dms(conf_dir: str, env: str | None) -> None:
-    """Write planes as AWS DMS delivers them (full load + 3 CDC files) into landing, for the
-    change dataset planes_cdc (docs/changes.md).
+@click.option("--into", "folder", type=click.Path(file_okay=False), default=".lake/demo-cdc",
+              show_default=True, help="Folder of the demo project (its conf/ and its lake).")
+def sample_planes_dms(folder: str) -> None:
+    """Write a small change-data project: planes as AWS DMS delivers them (header-less CSV
+    full load + 3 CDC files) and the SCD2 contract planes_cdc (docs/changes.md).
 
     \b
     Example:
-      lakehouse sample planes-dms && lakehouse run --datasets planes_cdc
+      lakehouse sample planes-dms --into .lake/demo-cdc
+      lakehouse run --conf .lake/demo-cdc/conf --stage all
     """
-    from lakehouse.sample import write_planes_dms
+    from lakehouse.sample import write_planes_cdc_project, write_planes_dms
 
-    project = load(conf_dir, env)
-    landing = project.zone_uri("landing")
+    conf = write_planes_cdc_project(folder)
+    landing = load(str(conf), None).zone_uri("landing")
     written = write_planes_dms(
         landing, on_file=lambda rel, n: click.echo(f"  {rel:<40} {n:>8,} rows", err=True))
-    click.echo(f"wrote {len(written)} files, {sum(n for _, n in written):,} rows to {landing}")
+    click.echo(f"wrote {len(written)} files, {sum(n for _, n in written):,} rows to {landing}; "
+               f"run it with: lakehouse run --conf {conf} --stage all")
 
 
 def _parse_months(text: str) -> list[int]:

@@ -59,6 +59,8 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
             df = _invalid_json_as_text(spark, dataset, batch)
     else:
         reader = spark.read.options(**_str_options(dataset.source.options))
+        if dataset.changes is not None:   # DMS: only CDC files carry the Op column
+            reader = reader.option("mergeSchema", "true")
         df = reader.parquet(*[file_path(f.uri) for f in batch])
         df = df.toDF(*safe_column_names(df.columns))
         df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))

@@ -124,3 +124,27 @@ def test_scd2_keeps_history_of_dms_changes(tmp_path: Path, spark, backend: str) 
     assert sorted(_rows(project), key=lambda r: (r["id"], r["valid_from"])) == rows
     curate = _curate(second)
     assert curate.balanced and curate.details.changes.ignored == 2
+
+
+def test_dms_parquet_output_is_read_by_column_name(tmp_path: Path, spark) -> None:
+    import pandas as pd
+
+    from lakehouse.config import load_project
+
+    doc = _dataset("scd1")
+    doc["source"] = {"format": "parquet", "path": "dms/shop/items", "pattern": "*.parquet"}
+    conf = write_project(tmp_path, lake={"spark": SMALL_SPARK, "tables": {"backend": "portable"}},
+                         datasets={"items": doc})
+    project = load_project(conf)
+    folder = local_path(project.zone_uri("landing")) / "dms/shop/items"
+    folder.mkdir(parents=True)
+    at = "2026-12-07 10:00:00.000000"
+    pd.DataFrame({"changed_at": [at, at], "id": [1, 2], "name": ["a", "b"], "qty": [1, 2]}
+                 ).to_parquet(folder / "LOAD00000001.parquet", index=False)
+    pd.DataFrame({"Op": ["D", "U"], "changed_at": ["2026-12-07 10:05:00.000000"] * 2,
+                  "id": [1, 2], "name": ["a", "b"], "qty": [1, 3]}
+                 ).to_parquet(folder / "20261207-100500000.parquet", index=False)
+    summary = run_pipeline(project, spark=spark)
+    assert summary.status == "succeeded", summary.render()
+    assert {r["id"]: r["qty"] for r in _rows(project)} == {2: 3}
+    assert _curate(summary).balanced
