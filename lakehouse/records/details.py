@@ -123,14 +123,35 @@ class IngestDetails(StageDetails):
 
 
 @dataclass(kw_only=True)
+class ChangeDetails:
+    """A change dataset's curate (docs/changes.md): per key, its latest new change against
+    the table before the run (SCD1) or every new change (SCD2). ``inserted + updated +
+    deleted + deletes_unknown`` are the stage's ``rows_written``, ``ignored + superseded``
+    its ``rows_deduplicated``."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    deletes_unknown: int = 0     # a delete of a key the table does not hold
+    ignored: int = 0             # stale (not newer than the key's last applied change) or duplicate
+    superseded: int = 0          # SCD1: a later change to the same key in the same run wins
+
+
+@dataclass(kw_only=True)
 class CurateDetails(StageDetails):
-    """The merge's counts, quarantine reasons per rule, warnings, column statistics, the gate."""
+    """The merge's counts, quarantine reasons per rule, warnings, column statistics, the gate;
+    ``changes`` for a change dataset only."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = StageDetails.OPTIONAL | {"changes"}
 
     inserted: int = 0
     updated: int = 0
     failed_rules: dict[str, int] = field(default_factory=dict)   # rule (or column:cast) -> rows
     warnings: dict[str, int] = field(default_factory=dict)       # warn rule -> rows
     column_stats: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    changes: ChangeDetails | None = None
 
 
 @dataclass(kw_only=True)

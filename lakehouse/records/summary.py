@@ -220,6 +220,8 @@ class RunSummary:
             if s.refused and s.status == "succeeded":
                 notes += [_indent(f"{s.dataset}/{s.stage} refused {why}") for why in
                           (s.refused[rel] for rel in sorted(s.refused))]
+        notes += [f"  {s.dataset}/{s.stage}: changes: {_changes(s.details)}" for s in self.stages
+                  if getattr(s.details, "changes", None) is not None]
         notes += [f"  {s.dataset}/{s.stage}: warning: {w}" for s in self.stages for w in s.warnings]
         notes += [f"  note: {n}" for n in self.notes]
         footer = f"run {self.run_id}: {self.status}"
@@ -231,6 +233,14 @@ class RunSummary:
         if not self.balanced:
             footer += "  (row accounting does NOT balance - see stage details)"
         return "\n".join([*lines, *notes, footer])
+
+
+def _changes(details) -> str:
+    """A change dataset's curate counts, for the summary (docs/changes.md)."""
+    c = details.changes
+    return (f"{c.inserted:,} inserted, {c.updated:,} updated, {c.deleted:,} deleted, "
+            f"{c.deletes_unknown:,} deletes of unknown keys, {c.ignored:,} ignored, "
+            f"{c.superseded:,} superseded")
 
 
 def _indent(text: str) -> str:

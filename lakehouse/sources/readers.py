@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lakehouse.config.changes_spec import SOURCE_ROW
 from lakehouse.config.models import DatasetConfig
 from lakehouse.errors import SourceError
 from lakehouse.sources.integrity import check_head
@@ -25,7 +26,7 @@ from lakehouse.storage.uri import spark_path
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-METADATA_COLUMNS = ("_source_file", "_ingest_run_id", "_ingested_at", "_record_hash")
+METADATA_COLUMNS = ("_source_file", "_ingest_run_id", "_ingested_at", "_record_hash", SOURCE_ROW)
 
 
 def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFile],
@@ -58,18 +59,26 @@ def read_landing(spark: SparkSession, dataset: DatasetConfig, batch: list[Landin
             df = _invalid_json_as_text(spark, dataset, batch)
     else:
         reader = spark.read.options(**_str_options(dataset.source.options))
+        if dataset.changes is not None:   # DMS: only CDC files carry the Op column
+            reader = reader.option("mergeSchema", "true")
         df = reader.parquet(*[file_path(f.uri) for f in batch])
         df = df.toDF(*safe_column_names(df.columns))
         df = df.withColumn(CORRUPT_COLUMN, F.lit(None).cast("string"))
     source_cols = _source_columns(df)
     hash_input = F.concat_ws("\u0001", *[F.coalesce(F.col(c).cast("string"), F.lit("\u0000"))
                                          for c in source_cols])
-    return (
+    out = (
         df.withColumn("_source_file", F.input_file_name())
         .withColumn("_ingest_run_id", F.lit(run_id))
         .withColumn("_ingested_at", F.current_timestamp())
         .withColumn("_record_hash", F.sha2(hash_input, 256))
     )
+    if dataset.changes is not None:
+        # a change's position within its file breaks ties between changes (docs/changes.md):
+        # increasing in read order within a partition, and Spark keeps a file's splits in
+        # offset order
+        out = out.withColumn(SOURCE_ROW, F.monotonically_increasing_id())
+    return out
 
 
 def _invalid_json_as_text(spark: SparkSession, dataset: DatasetConfig,
@@ -143,7 +152,8 @@ def csv_options(dataset: DatasetConfig) -> dict[str, str]:
     fields, and a record with too many or too few fields is not seen as malformed (a count of
     corrupt records next to one column found 0 of 3). Ingest counts and writes in separate
     scans, which must find the same malformed records."""
-    return {"header": "true", "escape": '"', **_str_options(dataset.source.options),
+    header = "false" if dataset.changes is not None and not dataset.changes.header else "true"
+    return {"header": header, "escape": '"', **_str_options(dataset.source.options),
             "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN,
             "columnPruning": "false"}
 
@@ -175,7 +185,15 @@ def _read_csv(spark: SparkSession, dataset: DatasetConfig, batch: list[LandingFi
 
 def csv_header(dataset: DatasetConfig, item: LandingFile) -> list[str]:
     """The column names of a CSV file's first line (a UTF-16/32 file read as UTF-8, or a
-    file without a header line, is refused with a :class:`SourceError` naming it)."""
+    file without a header line, is refused with a :class:`SourceError` naming it).
+
+    A header-less change source (``changes.header: false``, DMS's default) has no header
+    line: the names are the layout DMS writes (:meth:`ChangesSpec.csv_columns`)."""
+    spec = dataset.changes
+    if spec is not None and not spec.header:
+        data = [c.source or c.name for c in dataset.columns if not c.expr]
+        ts = dataset.column(spec.timestamp_column) if spec.timestamp_column else None
+        return spec.csv_columns(item.rel_path, data, (ts.source or ts.name) if ts else None)
     options = csv_options(dataset)
     return _csv_header(item, options.get("sep", options.get("delimiter", ",")),
                        encoding_of(dataset))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.config.models import DatasetConfig
 from lakehouse.quality import store
-from lakehouse.records.details import CurateDetails, GateDetails
+from lakehouse.records.details import ChangeDetails, CurateDetails, GateDetails
 from lakehouse.records.summary import StageResult
 from lakehouse.sources.conform import (
     CONFORM_ERRORS,
@@ -19,7 +19,7 @@ from lakehouse.sources.conform import (
     guards_keys,
     with_errors,
 )
-from lakehouse.stages import publish
+from lakehouse.stages import changes, publish
 from lakehouse.stages.context import StageContext
 
 if TYPE_CHECKING:
@@ -79,13 +79,16 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
     # x1 flights, and no deserialization on each later read
     conformed = conformed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
-        split = _split(ctx, dataset, conformed)
+        gated = changes.with_op_rule(dataset, conformed) if dataset.changes else dataset
+        split = _split(ctx, gated, conformed)
         quarantined, written = _write(ctx, dataset, split, raw_version=upto)
         store.record(project, split.outcome)
     finally:
         conformed.unpersist()
     result.rows_read = split.rows_in
     result.rows_quarantined = quarantined
+    if dataset.changes is not None:
+        return _changes_result(ctx, dataset, result, split, written, upto)
     if not written.committed:  # a re-run after a crash: report what the committed merge did
         written = _committed_merge(ctx, dataset, written, upto, split.rows_in - quarantined)
     result.rows_written = written.rows_inserted + written.rows_updated
@@ -101,6 +104,32 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         result.message = "row accounting does not balance"
     result.table_versions = {"raw": upto, "curated": written.version}
     result.writer = ctx.table(project.table_uri("curated", dataset.name)).backend
+    result.inputs = [f"raw@{upto}"]
+    bookmark = ctx.bookmarks.load(dataset.name)
+    bookmark.curated_raw_version = upto
+    ctx.bookmarks.save(bookmark)
+    result.status = "succeeded"
+    return result
+
+
+def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResult,
+                    split: Evaluation, counts, upto: int | None) -> StageResult:
+    """The result of a change dataset's curate: changes applied are written, ignored and
+    superseded ones deduplicated (docs/changes.md)."""
+    result.rows_written = counts.applied
+    result.rows_deduplicated = counts.ignored + counts.superseded
+    result.rows_warned = sum(split.warnings.values())
+    result.details = CurateDetails(
+        inserted=counts.inserted, updated=counts.updated,
+        changes=ChangeDetails(**counts.to_json()),
+        failed_rules=split.failed_counts, warnings=split.warnings,
+        column_stats=split.column_stats, gates=[gate_summary(split.outcome)])
+    if not counts.committed:
+        result.message = "no new change to apply"
+    elif not result.balanced:
+        result.message = "row accounting does not balance"
+    result.table_versions = {"raw": upto, "curated": counts.version}
+    result.writer = ctx.table(ctx.project.table_uri("curated", dataset.name)).backend
     result.inputs = [f"raw@{upto}"]
     bookmark = ctx.bookmarks.load(dataset.name)
     bookmark.curated_raw_version = upto
@@ -207,13 +236,19 @@ def _add_conform_results(outcome, total: int, broken: int, failed_counts: dict[s
 
 def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_version: int | None):
     """Schema check, then one append to quarantine and one merge into curated; both
-    idempotent per raw version. Returns (rows quarantined, merge result)."""
+    idempotent per raw version. Returns (rows quarantined, merge result); for a change
+    dataset the merge result is the :class:`~lakehouse.stages.changes.ChangeCounts`."""
     from pyspark.sql import functions as F
 
     project = ctx.project
-    passed = split.passed.drop(RAW_STRUCT, CONFORM_FAILED)
+    if dataset.changes is not None:
+        passed = changes.change_rows(split.passed.drop(CONFORM_FAILED), dataset)
+        schema = changes.table_schema(passed.schema, dataset)
+    else:
+        passed = split.passed.drop(RAW_STRUCT, CONFORM_FAILED)
+        schema = passed.schema
     curated_uri = project.table_uri("curated", dataset.name)
-    publish.check_schema(ctx, zone="curated", name=dataset.name, schema=passed.schema,
+    publish.check_schema(ctx, zone="curated", name=dataset.name, schema=schema,
                          policy=dataset.schema_policy)
     quarantine_uri = project.quarantine_uri(dataset.name, GATE)
     qtable = ctx.table(quarantine_uri)
@@ -226,10 +261,19 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
                       idempotency_key=f"lakehouse-quarantine-{dataset.name}-{GATE}-raw{raw_version}",
                       schema_mode="merge")
     curated = ctx.table(curated_uri)
-    merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
-                           partition_by=dataset.partition_by,
-                           idempotency_key=f"lakehouse-curate-{dataset.name}-raw{raw_version}",
-                           known_rows=_passed_rows(dataset, split))
+    key = f"lakehouse-curate-{dataset.name}-raw{raw_version}"
+    if dataset.changes is None:
+        merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
+                               partition_by=dataset.partition_by, idempotency_key=key,
+                               known_rows=_passed_rows(dataset, split))
+    elif dataset.changes.mode == "scd1":
+        merged = changes.apply_scd1(passed, dataset, curated,
+                                    ctx.table(changes.tombstones_uri(curated_uri)),
+                                    idempotency_key=key)
+    else:
+        merged = changes.apply_scd2(passed, dataset, curated,
+                                    ctx.table(changes.tombstones_uri(curated_uri)),
+                                    idempotency_key=key)
     publish.register(ctx, zone="quarantine", name=f"{dataset.name}_{GATE}", location=quarantine_uri,
                      table_format="delta", schema=qtable.schema(),
                      description=f"rows of {dataset.name} held at the {GATE} gate")
