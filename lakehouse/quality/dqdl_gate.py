@@ -96,12 +96,16 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
     ``CustomSql``: the statement over the batch registered as view ``primary``;
     ``ReferentialIntegrity``: the share of rows whose key is in the reference's columns (a left
     semi join); ``RowCountMatch``: rows / the reference's rows; ``SchemaMatch``: the share of
-    the batch's columns the reference has with the same type. A reference is a lake dataset's
-    curated table.
+    the batch's columns the reference has with the same type; ``AggregateMatch``: ``sum``/``avg``
+    of a reference column; ``DatasetMatch``: the share of the batch's rows whose key is in the
+    reference with equal values (NULL equals NULL) in the matched columns (a left semi join). A
+    reference is a lake dataset's curated table.
     """
     wanted = {alias: request for c in checks for alias, request in c.externals.items()}
     if not wanted:
         return {}
+    from pyspark.sql import functions as F
+
     out: dict[str, float | None] = {}
     for alias, (kind, *args) in wanted.items():
         if kind == "custom_sql":
@@ -117,6 +121,12 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
             theirs = dict(ref.dtypes)
             same = sum(1 for name, kind_ in df.dtypes if theirs.get(name) == kind_)
             out[alias] = same / len(df.dtypes) if df.dtypes else None
+        elif kind == "aggregate":
+            fn, col = args[1], args[2]
+            value = ref.agg(getattr(F, fn)(F.col(col).cast("double"))).first()[0]
+            out[alias] = None if value is None else float(value)
+        elif kind == "dataset_match":
+            out[alias] = _dataset_match(df, ref, args[1], args[2], total)
         elif kind == "referential_integrity":
             mine, theirs_cols = args[1].split(","), args[2].split(",")
             keys = ref.select(*[ref[c].alias(f"__k{i}") for i, c in enumerate(theirs_cols)]).distinct()
@@ -124,6 +134,24 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
             found = df.join(keys, cond, "left_semi").count()
             out[alias] = found / total if total else None
     return out
+
+
+def _dataset_match(df: DataFrame, ref: DataFrame, keys: str, matched: str,
+                   total: int) -> float | None:
+    """Rows of ``df`` joined on ``keys`` whose ``matched`` columns equal the reference's / ``total``
+    (mappings ``mine->theirs,...``)."""
+    from functools import reduce
+
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [tuple(p.split("->", 1)) for p in text.split(",") if p]  # type: ignore[misc]
+
+    key_pairs, match_pairs = pairs(keys), pairs(matched)
+    theirs = ref.select(*[ref[t].alias(f"__k{i}") for i, (_, t) in enumerate(key_pairs)],
+                        *[ref[t].alias(f"__m{i}") for i, (_, t) in enumerate(match_pairs)])
+    cond = [df[m] == theirs[f"__k{i}"] for i, (m, _) in enumerate(key_pairs)]
+    cond += [df[m].eqNullSafe(theirs[f"__m{i}"]) for i, (m, _) in enumerate(match_pairs)]
+    found = df.join(theirs, reduce(lambda a, b: a & b, cond), "left_semi").count()
+    return found / total if total else None
 
 
 def _reference(spark: SparkSession, project: Project | None, name: str, dataset: str) -> DataFrame:

@@ -31,8 +31,6 @@ __all__ = ["UNSUPPORTED", "DqdlCheck", "Unsupported", "compile_ruleset"]
 # rule types the local engine does not evaluate, and why (validation reports these at load time)
 UNSUPPORTED: dict[str, str] = {
     "DetectAnomalies": "Glue's anomaly model is not published; not evaluated locally",
-    "DatasetMatch": "needs a join with a second dataset: not in the one-pass engine yet",
-    "AggregateMatch": "needs a second dataset's aggregate: not in the one-pass engine yet",
     "FileFreshness": "reads the landing files, not the batch: not in the gate yet",
     "FileMatch": "reads the landing files, not the batch: not in the gate yet",
     "FileSize": "reads the landing files, not the batch: not in the gate yet",

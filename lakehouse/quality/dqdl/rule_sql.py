@@ -16,6 +16,7 @@ from lakehouse.quality.dqdl import ast
 from lakehouse.quality.dqdl import conditions as C
 from lakehouse.quality.dqdl.plan import Leaf, LeafBuilder, Ref, Unsupported, _fmt, _ratio, _split
 
+_AGGREGATE = re.compile(r"^\s*(sum|avg)\s*\(\s*([^()]+?)\s*\)\s*$", re.IGNORECASE)
 _NUMERIC = {"tinyint", "smallint", "int", "bigint", "float", "double"}
 _SPARK_TYPES = {"boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP", "integer": "INT",
                 "double": "DOUBLE", "float": "FLOAT", "long": "BIGINT"}
@@ -254,3 +255,47 @@ class RuleTypes(LeafBuilder):
         return self._external(rule, where, f"Column.{reference}.ReferentialIntegrity",
                               ("referential_integrity", reference, ",".join(columns),
                                ",".join(ref_columns)))
+
+    def _AggregateMatch(self, rule, params, where):
+        """first aggregate / second; a primary column's aggregate is in the single aggregation,
+        ``avg(ref.col)`` is one extra job over the curated table of lake dataset ``ref``."""
+        self._start()
+        parts, cols, externals = [], [], {}
+        for text in params[:2]:
+            match = _AGGREGATE.match(text)
+            if match is None:
+                raise Unsupported("AggregateMatch", f"{text!r} is not sum(col) or avg(col)")
+            fn, target = match.group(1).lower(), match.group(2)
+            reference, _, col = target.rpartition(".")
+            cols.append(col)
+            if reference:
+                alias = self.alias()
+                externals[alias] = ("aggregate", reference, fn, col)
+                parts.append(alias)
+            else:
+                parts.append(self.agg(f"{fn}(CAST({ident(col)} AS DOUBLE))", None))
+        name = f"Column.{cols[0]}.AggregateMatch" if cols[0] == cols[1] else \
+            f"Column.{cols[0]},{cols[1]}.AggregateMatch"
+        leaf = self._metric_rule(rule, where, {name: _ratio(parts[0], parts[1])}, name)
+        leaf.externals = externals
+        return leaf
+
+    def _DatasetMatch(self, rule, params, where):
+        keys = _mapping(params[1])
+        matched = _mapping(params[2]) if len(params) > 2 else \
+            [(c, c) for c in self.columns if c not in {k for k, _ in keys}]
+        return self._external(rule, where, f"Dataset.{params[0]}.DatasetMatch",
+                              ("dataset_match", params[0], _pairs(keys), _pairs(matched)))
+
+
+def _mapping(text: str) -> list[tuple[str, str]]:
+    """``"a->b,c"`` as [(a, b), (c, c)]: primary column -> reference column."""
+    out = []
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        mine, _, theirs = item.partition("->")
+        out.append((mine.strip(), (theirs or mine).strip()))
+    return out
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    return ",".join(f"{a}->{b}" for a, b in pairs)

@@ -142,3 +142,23 @@ def test_every_published_example_compiles_or_says_why_not() -> None:
             refused.add(exc.rule_type)
     assert compiled >= 130
     assert refused <= set(UNSUPPORTED) | {"CustomSql"}   # CustomSql: its row-level form only
+
+
+def test_aggregate_match_and_dataset_match_compile_with_their_extra_jobs() -> None:
+    agg, ref_agg, match, all_cols = _checks('''Rules = [ AggregateMatch "sum(a)" "sum(b)" = 1.0,
+        AggregateMatch "avg(a)" "avg(ref.a)" >= 0.9, DatasetMatch "ref" "a->x" "b->y" >= 0.9,
+        DatasetMatch "ref" "a" = 1 ]''')
+    assert not agg.externals and sorted(agg.aggregates.values()) == [
+        "sum(CAST(`a` AS DOUBLE))", "sum(CAST(`b` AS DOUBLE))"]
+    a, b = sorted(agg.aggregates)
+    ok, metrics, _ = agg.verdict({a: 6.0, b: 3.0}, {})
+    assert not ok and metrics == {"Column.a,b.AggregateMatch": 2.0}
+    assert list(ref_agg.externals.values()) == [("aggregate", "ref", "avg", "a")]
+    (mine,), (theirs,) = ref_agg.aggregates, ref_agg.externals
+    ok, metrics, _ = ref_agg.verdict({mine: 9.0, theirs: 10.0}, {})
+    assert ok and metrics == {"Column.a.AggregateMatch": 0.9}
+    assert list(match.externals.values()) == [("dataset_match", "ref", "a->x", "b->y")]
+    assert list(all_cols.externals.values()) == [("dataset_match", "ref", "a->a", "b->b,c->c")]
+    (alias,) = match.externals
+    assert match.verdict({alias: 0.8}, {})[:2] == (False, {"Dataset.ref.DatasetMatch": 0.8})
+    assert match.level == "dataset" and match.severity == "fail"
