@@ -58,7 +58,15 @@ def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
     errors = []
     for check in checks:
         try:
-            sel = df.select("*", *[F.expr(sql).alias(a) for a, sql in check.helpers.items()])
+            flagged = df.select("*", *[F.lit(True).alias(flag) for flag in check.joins])
+            for sql in check.joins.values():
+                df.createOrReplaceTempView("primary")
+                extra = sorted(set(df.sparkSession.sql(sql).columns) - set(df.columns))
+                if extra:
+                    raise ValueError(f"the statement selects {extra}, which are not columns of"
+                                     " primary; the row-level form must select columns of"
+                                     " primary (the rows it returns pass)")
+            sel = flagged.select("*", *[F.expr(sql).alias(a) for a, sql in check.helpers.items()])
             if check.violation is not None:
                 sel.select(F.expr(f"coalesce(({check.violation}), false)"))
             if check.aggregates:
@@ -68,6 +76,31 @@ def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
             errors.append(f"{check.name} ({check.text}): {first}")
     if errors:
         raise ConfigError(file, errors, hint="a where clause is Spark SQL over the dataset's columns")
+
+
+def attach_rows(df: DataFrame, checks: Sequence[DqdlCheck]) -> DataFrame:
+    """``df`` with a boolean flag column per row-level ``CustomSql``: true for the rows its
+    statement returns (over ``df`` as view ``primary``), found by a left join on the columns
+    the statement selects (NULL equal to NULL; each row once)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    wanted = {flag: sql for c in checks for flag, sql in c.joins.items()}
+    if not wanted:
+        return df
+    df.createOrReplaceTempView("primary")
+    out = df
+    for flag, sql in wanted.items():
+        found = df.sparkSession.sql(sql)
+        names = [f"__lh_j{i}" for i in range(len(found.columns))]
+        keys = found.select(*[F.col(f"`{c}`").alias(n) for c, n in zip(found.columns, names,
+                                                                       strict=True)])
+        keys = keys.distinct().withColumn(flag, F.lit(True))
+        cond = reduce(lambda a, b: a & b, [F.col(f"`{c}`").eqNullSafe(keys[n])
+                                           for c, n in zip(found.columns, names, strict=True)])
+        out = out.join(keys, cond, "left").drop(*names)
+    return out
 
 
 def history(project: Project | None, dataset: str, gate: str,

@@ -53,6 +53,7 @@ class DqdlCheck:
     _decide: Callable[[Mapping[str, Any], Mapping[str, Sequence[float]]], Verdict] | None = None
     primaries: tuple[str, ...] = ()
     externals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    joins: dict[str, str] = field(default_factory=dict)  # flag column -> CustomSql statement
     dqdl: ClassVar[bool] = True
     rule: ClassVar[str] = "dqdl"
     description: ClassVar[str] = ""
@@ -110,7 +111,8 @@ class _Builder(RuleTypes):
             aggregates={k: v for leaf in leaves for k, v in leaf.aggregates.items()},
             labels=labels, _decide=verdict,
             primaries=tuple(leaf.primary for leaf in leaves if leaf.primary),
-            externals={k: v for leaf in leaves for k, v in leaf.externals.items()})
+            externals={k: v for leaf in leaves for k, v in leaf.externals.items()},
+            joins={k: v for leaf in leaves for k, v in leaf.joins.items()})
 
     def node(self, node: ast.RuleNode, leaves: list[Leaf]):
         if isinstance(node, ast.Rule):

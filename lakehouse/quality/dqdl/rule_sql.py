@@ -232,10 +232,18 @@ class RuleTypes(LeafBuilder):
         return leaf
 
     def _CustomSql(self, rule, params, where):
-        if rule.condition is None or rule.threshold is not None:
-            raise Unsupported("CustomSql", "only the form with a condition (one value) is evaluated;"
-                              " the row-level form is not in the local engine yet")
-        return self._external(rule, where, "Dataset.*.CustomSQL", ("custom_sql", params[0]))
+        if rule.condition is not None and rule.threshold is not None:
+            raise Unsupported("CustomSql", "a condition and `with threshold` together (Glue refuses"
+                              " them too): write one of them")
+        if rule.condition is not None:
+            return self._external(rule, where, "Dataset.*.CustomSQL", ("custom_sql", params[0]))
+        # row-level: the rows the statement returns pass (a left join on the columns it selects)
+        self._start()
+        flag = f"{self.alias()}_rows"
+        leaf = self._all_rows(rule, where, f"NOT coalesce({ident(flag)}, false)", {},
+                              "Dataset.*.CustomSQL.Compliance")
+        leaf.joins = {flag: params[0]}
+        return leaf
 
     def _RowCountMatch(self, rule, params, where):
         return self._external(rule, where, f"Dataset.{params[0]}.RowCountMatch",

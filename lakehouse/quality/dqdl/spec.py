@@ -165,9 +165,9 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           where=False, threshold=True, dynamic=True, rule=True, analyzer=False,
           notes="the DQDL reference's analyzer list names CustomSql; the rule type table says it is"
                 " not an analyzer",
-          local=Local("supported", "the form with a condition (one value): Spark SQL with the batch"
-                      " as temporary view `primary`, one extra job per statement; the row-level form"
-                      " (no condition, `with threshold`) is refused at load time")),
+          local=Local("supported", "Spark SQL with the batch as temporary view `primary`: one extra"
+                      " job per statement; the row-level form joins the returned rows back on the"
+                      " columns they select (a flag per row, quarantine)")),
     _spec("DataFreshness", column_types=("date",), summary="age of a date/timestamp column against now()",
           params=_COL, arities=(1,), returns=("duration",),
           metrics=("Column.{column}.DataFreshness.Compliance",),

@@ -162,3 +162,16 @@ def test_aggregate_match_and_dataset_match_compile_with_their_extra_jobs() -> No
     (alias,) = match.externals
     assert match.verdict({alias: 0.8}, {})[:2] == (False, {"Dataset.ref.DatasetMatch": 0.8})
     assert match.level == "dataset" and match.severity == "fail"
+
+
+def test_custom_sql_row_level_form_is_a_flag_joined_back() -> None:
+    plain, threshold = _checks('''Rules = [ CustomSql "select a from primary where b > 0",
+        CustomSql "select a from primary where b > 0" with threshold > 0.5 ]''')
+    (flag, sql), = plain.joins.items()
+    assert sql == "select a from primary where b > 0" and plain.violation == f"NOT coalesce(`{flag}`, false)"
+    assert (plain.level, plain.severity, threshold.severity) == ("row", "quarantine", "fail")
+    alias = next(a for a, s in threshold.aggregates.items() if s == "count(1)")
+    row = {alias: 10, f"__lh_fail:{threshold.name}": 4}
+    assert threshold.verdict(row, {}) == (True, {"Dataset.*.CustomSQL.Compliance": 0.6}, "")
+    with pytest.raises(Unsupported, match="condition and `with threshold`"):
+        _checks('Rules = [ CustomSql "select count(*) from primary" > 0 with threshold > 0.5 ]')
