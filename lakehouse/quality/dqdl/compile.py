@@ -30,7 +30,6 @@ __all__ = ["UNSUPPORTED", "DqdlCheck", "Unsupported", "compile_ruleset"]
 
 # rule types the local engine does not evaluate, and why (validation reports these at load time)
 UNSUPPORTED: dict[str, str] = {
-    "DetectAnomalies": "Glue's anomaly model is not published; not evaluated locally",
     "FileFreshness": "reads the landing files, not the batch: not in the gate yet",
     "FileMatch": "reads the landing files, not the batch: not in the gate yet",
     "FileSize": "reads the landing files, not the batch: not in the gate yet",

@@ -9,14 +9,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lakehouse.config.rule_types.base import ident
 from lakehouse.quality.dqdl import ast
 from lakehouse.quality.dqdl import conditions as C
+from lakehouse.quality.dqdl.parser import parse
 from lakehouse.quality.dqdl.plan import Leaf, LeafBuilder, Ref, Unsupported, _fmt, _ratio, _split
 
+# DetectAnomalies, locally (not Glue's model): the value is an anomaly when it lies outside
+# mean +- ANOMALY_K * std (population) of the last ANOMALY_WINDOW values; it passes until
+# ANOMALY_MIN_HISTORY values are recorded
+ANOMALY_K, ANOMALY_WINDOW, ANOMALY_MIN_HISTORY = 3.0, 10, 3
+_ANOMALY_TYPES = ("RowCount", "ColumnCount", "Completeness", "Uniqueness", "UniqueValueRatio",
+                  "DistinctValuesCount", "Entropy", "Mean", "Sum", "StandardDeviation")
 _AGGREGATE = re.compile(r"^\s*(sum|avg)\s*\(\s*([^()]+?)\s*\)\s*$", re.IGNORECASE)
+_ANY = parse("Rules = [ RowCount >= 0 ]").rules[0].condition  # type: ignore[index,union-attr]
 _NUMERIC = {"tinyint", "smallint", "int", "bigint", "float", "double"}
 _SPARK_TYPES = {"boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP", "integer": "INT",
                 "double": "DOUBLE", "float": "FLOAT", "long": "BIGINT"}
@@ -286,6 +295,30 @@ class RuleTypes(LeafBuilder):
             f"Column.{cols[0]},{cols[1]}.AggregateMatch"
         leaf = self._metric_rule(rule, where, {name: _ratio(parts[0], parts[1])}, name)
         leaf.externals = externals
+        return leaf
+
+    def _DetectAnomalies(self, rule, params, where):
+        kind = params[0]
+        if kind not in _ANOMALY_TYPES:
+            raise Unsupported("DetectAnomalies", f"the local detector watches {', '.join(_ANOMALY_TYPES)};"
+                              f" not {kind}")
+        metric_rule = replace(rule, rule_type=kind, params=rule.params[1:], condition=_ANY,
+                              tags=())
+        leaf: Leaf = getattr(self, f"_{kind}")(metric_rule, params[1:], None)
+        name = leaf.primary
+        assert name is not None
+
+        def decide(values, history):
+            value, past = values.get(name), list(history)[:ANOMALY_WINDOW]
+            if len(past) < ANOMALY_MIN_HISTORY:
+                return True, (f"{name}: {len(past)} past value(s), the local detector needs"
+                              f" {ANOMALY_MIN_HISTORY} (passes)")
+            mean = sum(past) / len(past)
+            std = math.sqrt(sum((x - mean) ** 2 for x in past) / len(past))
+            ok = value is not None and abs(value - mean) <= ANOMALY_K * std
+            return ok, "" if ok else (f"{name}: {_fmt(value)} outside {mean:g} +- {ANOMALY_K:g}"
+                                      f" * {std:g} (the last {len(past)} values)")
+        leaf.decide, leaf.row_level, leaf.violation = decide, False, None  # dataset-level only
         return leaf
 
     def _DatasetMatch(self, rule, params, where):

@@ -260,7 +260,10 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           notes="supported metrics: RowCount, Completeness, Uniqueness, Mean, Sum, StandardDeviation,"
                 " Entropy, DistinctValuesCount, UniqueValueRatio, ColumnLength, ColumnValues,"
                 " ColumnCorrelation, CustomSQL, ColumnCount",
-          local=Local("unsupported", "refused at load time: Glue's anomaly model is not published")),
+          local=Local("approximate", "Glue's anomaly model is not published: the metric is computed"
+                      " exactly and recorded in the quality history; the decision is this"
+                      " project's documented detector (outside mean +- 3 std of the last 10 values,"
+                      " after 3), so outcomes can differ from Glue's")),
     _spec("Distribution", summary="analyzer: histogram (numbers) or top-20 value counts",
           params=_COL, arities=(1,), returns=("number",), metrics=("Distribution (structured)",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=False, analyzer=True,

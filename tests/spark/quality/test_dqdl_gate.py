@@ -203,3 +203,20 @@ def test_custom_sql_row_level_form_passes_the_rows_the_statement_returns(spark) 
 
     with pytest.raises(ConfigError, match=r"Rule_1 .*not columns of primary"):
         _gate(spark, 'Rules = [ CustomSql "select id + 1 as next from primary" ]')
+
+
+def test_detect_anomalies_computes_the_metric_and_judges_it_against_its_history(spark) -> None:
+    out = _gate(spark, 'Rules = [ DetectAnomalies "Completeness" "carrier" ]')
+    (res,) = out.results
+    assert res.observed["current"] == {"Column.carrier.Completeness": pytest.approx(19 / 20)}
+    assert res.status == "passed" and "needs 3" in res.description and res.level == "dataset"
+    assert out.quarantined_count == 0                       # not row-level: the NULL row stays
+
+    check = out.rules[0]
+    row = out._annotated.agg(*[__import__("pyspark.sql.functions", fromlist=["expr"]).expr(s).alias(a)
+                               for a, s in check.aggregates.items()]).first().asDict()
+    steady = {"Rule_1": {"Column.carrier.Completeness": [0.95, 0.96, 0.94, 0.95]}}
+    shifted = {"Rule_1": {"Column.carrier.Completeness": [1.0, 1.0, 0.999, 1.0]}}
+    assert results([check], row, total=20, history=steady)[0].status == "passed"
+    failed = results([check], row, total=20, history=shifted)[0]
+    assert failed.status == "failed" and failed.blocking and "outside" in failed.description

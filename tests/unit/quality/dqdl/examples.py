@@ -43,7 +43,7 @@ class Example:
 
 # the pages of the rule types the local engine refuses (compile.UNSUPPORTED): "unsupported"
 _REFUSED = {f"dqdl-rule-types-{name}.html" for name in (
-    "DetectAnomalies", "FileFreshness", "FileMatch", "FileSize", "FileUniqueness")}
+    "FileFreshness", "FileMatch", "FileSize", "FileUniqueness")}
 
 
 def _rules(page: str, *lines: str, problems: tuple[str, ...] = ()) -> list[Example]:
@@ -284,7 +284,7 @@ EXAMPLES: list[Example] = [
             'UniqueValueRatio "colA" <= index(last(10),2) + std(last(5))'),
     *_rules("dqdl-rule-types-DetectAnomalies.html",
             'DetectAnomalies "RowCount"',
-            'DetectAnomalies "ColumnLength" "id"'),
+            'DetectAnomalies "ColumnLength" "id"', problems=("approximate",)),
     *_rules("dqdl-rule-types-FileFreshness.html",
             'FileFreshness "s3://amzn-s3-demo-bucket/artifacts/file/tickets/tickets.parquet" > (now() - 24 hours)',
             'FileFreshness "s3://bucket/" >= (now() - 1 days)',

@@ -141,7 +141,8 @@ def test_every_published_example_compiles_or_says_why_not() -> None:
         except Unsupported as exc:
             refused.add(exc.rule_type)
     assert compiled >= 130
-    assert refused <= set(UNSUPPORTED) | {"CustomSql"}   # CustomSql: its row-level form only
+    # forms: CustomSql with a condition and a threshold; DetectAnomalies of a type it does not watch
+    assert refused <= set(UNSUPPORTED) | {"CustomSql", "DetectAnomalies"}
 
 
 def test_aggregate_match_and_dataset_match_compile_with_their_extra_jobs() -> None:
@@ -175,3 +176,16 @@ def test_custom_sql_row_level_form_is_a_flag_joined_back() -> None:
     assert threshold.verdict(row, {}) == (True, {"Dataset.*.CustomSQL.Compliance": 0.6}, "")
     with pytest.raises(Unsupported, match="condition and `with threshold`"):
         _checks('Rules = [ CustomSql "select count(*) from primary" > 0 with threshold > 0.5 ]')
+
+
+def test_detect_anomalies_is_the_documented_local_detector_over_the_history() -> None:
+    rows, comp = _checks('Rules = [ DetectAnomalies "RowCount", DetectAnomalies "Completeness" "a" ]')
+    assert (comp.level, comp.violation, comp.primaries) == ("dataset", None, ("Column.a.Completeness",))
+    (alias,) = rows.aggregates
+    past = {"Dataset.*.RowCount": [10.0, 11.0, 12.0, 10.0, *[11.0] * 6, *[500.0] * 20]}  # last 10
+    ok, metrics, message = rows.verdict({alias: 100}, past)
+    assert not ok and metrics == {"Dataset.*.RowCount": 100.0} and "outside" in message
+    assert rows.verdict({alias: 11}, {"Dataset.*.RowCount": [10.0, 11.0, 12.0, 10.0]})[0]
+    assert rows.verdict({alias: 10**6}, {"Dataset.*.RowCount": [10.0, 11.0]})[0]   # < 3 values
+    with pytest.raises(Unsupported, match="local detector watches"):
+        _checks('Rules = [ DetectAnomalies "ColumnLength" "a" ]')
