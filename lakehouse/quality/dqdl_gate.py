@@ -58,7 +58,15 @@ def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
     errors = []
     for check in checks:
         try:
-            sel = df.select("*", *[F.expr(sql).alias(a) for a, sql in check.helpers.items()])
+            flagged = df.select("*", *[F.lit(True).alias(flag) for flag in check.joins])
+            for sql in check.joins.values():
+                df.createOrReplaceTempView("primary")
+                extra = sorted(set(df.sparkSession.sql(sql).columns) - set(df.columns))
+                if extra:
+                    raise ValueError(f"the statement selects {extra}, which are not columns of"
+                                     " primary; the row-level form must select columns of"
+                                     " primary (the rows it returns pass)")
+            sel = flagged.select("*", *[F.expr(sql).alias(a) for a, sql in check.helpers.items()])
             if check.violation is not None:
                 sel.select(F.expr(f"coalesce(({check.violation}), false)"))
             if check.aggregates:
@@ -68,6 +76,31 @@ def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
             errors.append(f"{check.name} ({check.text}): {first}")
     if errors:
         raise ConfigError(file, errors, hint="a where clause is Spark SQL over the dataset's columns")
+
+
+def attach_rows(df: DataFrame, checks: Sequence[DqdlCheck]) -> DataFrame:
+    """``df`` with a boolean flag column per row-level ``CustomSql``: true for the rows its
+    statement returns (over ``df`` as view ``primary``), found by a left join on the columns
+    the statement selects (NULL equal to NULL; each row once)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    wanted = {flag: sql for c in checks for flag, sql in c.joins.items()}
+    if not wanted:
+        return df
+    df.createOrReplaceTempView("primary")
+    out = df
+    for flag, sql in wanted.items():
+        found = df.sparkSession.sql(sql)
+        names = [f"__lh_j{i}" for i in range(len(found.columns))]
+        keys = found.select(*[F.col(f"`{c}`").alias(n) for c, n in zip(found.columns, names,
+                                                                       strict=True)])
+        keys = keys.distinct().withColumn(flag, F.lit(True))
+        cond = reduce(lambda a, b: a & b, [F.col(f"`{c}`").eqNullSafe(keys[n])
+                                           for c, n in zip(found.columns, names, strict=True)])
+        out = out.join(keys, cond, "left").drop(*names)
+    return out
 
 
 def history(project: Project | None, dataset: str, gate: str,
@@ -96,12 +129,16 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
     ``CustomSql``: the statement over the batch registered as view ``primary``;
     ``ReferentialIntegrity``: the share of rows whose key is in the reference's columns (a left
     semi join); ``RowCountMatch``: rows / the reference's rows; ``SchemaMatch``: the share of
-    the batch's columns the reference has with the same type. A reference is a lake dataset's
-    curated table.
+    the batch's columns the reference has with the same type; ``AggregateMatch``: ``sum``/``avg``
+    of a reference column; ``DatasetMatch``: the share of the batch's rows whose key is in the
+    reference with equal values (NULL equals NULL) in the matched columns (a left semi join). A
+    reference is a lake dataset's curated table.
     """
     wanted = {alias: request for c in checks for alias, request in c.externals.items()}
     if not wanted:
         return {}
+    from pyspark.sql import functions as F
+
     out: dict[str, float | None] = {}
     for alias, (kind, *args) in wanted.items():
         if kind == "custom_sql":
@@ -117,6 +154,12 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
             theirs = dict(ref.dtypes)
             same = sum(1 for name, kind_ in df.dtypes if theirs.get(name) == kind_)
             out[alias] = same / len(df.dtypes) if df.dtypes else None
+        elif kind == "aggregate":
+            fn, col = args[1], args[2]
+            value = ref.agg(getattr(F, fn)(F.col(col).cast("double"))).first()[0]
+            out[alias] = None if value is None else float(value)
+        elif kind == "dataset_match":
+            out[alias] = _dataset_match(df, ref, args[1], args[2], total)
         elif kind == "referential_integrity":
             mine, theirs_cols = args[1].split(","), args[2].split(",")
             keys = ref.select(*[ref[c].alias(f"__k{i}") for i, c in enumerate(theirs_cols)]).distinct()
@@ -124,6 +167,24 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
             found = df.join(keys, cond, "left_semi").count()
             out[alias] = found / total if total else None
     return out
+
+
+def _dataset_match(df: DataFrame, ref: DataFrame, keys: str, matched: str,
+                   total: int) -> float | None:
+    """Rows of ``df`` joined on ``keys`` whose ``matched`` columns equal the reference's / ``total``
+    (mappings ``mine->theirs,...``)."""
+    from functools import reduce
+
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [tuple(p.split("->", 1)) for p in text.split(",") if p]  # type: ignore[misc]
+
+    key_pairs, match_pairs = pairs(keys), pairs(matched)
+    theirs = ref.select(*[ref[t].alias(f"__k{i}") for i, (_, t) in enumerate(key_pairs)],
+                        *[ref[t].alias(f"__m{i}") for i, (_, t) in enumerate(match_pairs)])
+    cond = [df[m] == theirs[f"__k{i}"] for i, (m, _) in enumerate(key_pairs)]
+    cond += [df[m].eqNullSafe(theirs[f"__m{i}"]) for i, (m, _) in enumerate(match_pairs)]
+    found = df.join(theirs, reduce(lambda a, b: a & b, cond), "left_semi").count()
+    return found / total if total else None
 
 
 def _reference(spark: SparkSession, project: Project | None, name: str, dataset: str) -> DataFrame:

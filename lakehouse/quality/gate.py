@@ -100,6 +100,7 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
 
     refs = _reference_keys(rule_list, ctx, dataset)
     work, ref_flags = R.attach_references(df, rule_list, refs)
+    work = D.attach_rows(work, dq)  # row-level CustomSql: a flag per row, by a left join
     checks = {r.name: R.violation(r, ref_flags, now=now) for r in rule_list if r.level == "row"}
     checks.update({c.name: F.expr(f"coalesce(({c.violation}), false)")
                    for c in dq if c.level == "row"})

@@ -30,9 +30,6 @@ __all__ = ["UNSUPPORTED", "DqdlCheck", "Unsupported", "compile_ruleset"]
 
 # rule types the local engine does not evaluate, and why (validation reports these at load time)
 UNSUPPORTED: dict[str, str] = {
-    "DetectAnomalies": "Glue's anomaly model is not published; not evaluated locally",
-    "DatasetMatch": "needs a join with a second dataset: not in the one-pass engine yet",
-    "AggregateMatch": "needs a second dataset's aggregate: not in the one-pass engine yet",
     "FileFreshness": "reads the landing files, not the batch: not in the gate yet",
     "FileMatch": "reads the landing files, not the batch: not in the gate yet",
     "FileSize": "reads the landing files, not the batch: not in the gate yet",
@@ -55,6 +52,7 @@ class DqdlCheck:
     _decide: Callable[[Mapping[str, Any], Mapping[str, Sequence[float]]], Verdict] | None = None
     primaries: tuple[str, ...] = ()
     externals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    joins: dict[str, str] = field(default_factory=dict)  # flag column -> CustomSql statement
     dqdl: ClassVar[bool] = True
     rule: ClassVar[str] = "dqdl"
     description: ClassVar[str] = ""
@@ -112,7 +110,8 @@ class _Builder(RuleTypes):
             aggregates={k: v for leaf in leaves for k, v in leaf.aggregates.items()},
             labels=labels, _decide=verdict,
             primaries=tuple(leaf.primary for leaf in leaves if leaf.primary),
-            externals={k: v for leaf in leaves for k, v in leaf.externals.items()})
+            externals={k: v for leaf in leaves for k, v in leaf.externals.items()},
+            joins={k: v for leaf in leaves for k, v in leaf.joins.items()})
 
     def node(self, node: ast.RuleNode, leaves: list[Leaf]):
         if isinstance(node, ast.Rule):

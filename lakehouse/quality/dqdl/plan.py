@@ -62,6 +62,7 @@ class Leaf:
     primary: str | None = None            # the metric a dynamic condition reads the history of
     blocks: bool = True                   # False: a failure only quarantines rows
     externals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # alias -> extra-job request
+    joins: dict[str, str] = field(default_factory=dict)  # flag column -> statement (row-level CustomSql)
 
 
 class LeafBuilder:

@@ -9,13 +9,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lakehouse.config.rule_types.base import ident
 from lakehouse.quality.dqdl import ast
 from lakehouse.quality.dqdl import conditions as C
+from lakehouse.quality.dqdl.parser import parse
 from lakehouse.quality.dqdl.plan import Leaf, LeafBuilder, Ref, Unsupported, _fmt, _ratio, _split
 
+# DetectAnomalies, locally (not Glue's model): the value is an anomaly when it lies outside
+# mean +- ANOMALY_K * std (population) of the last ANOMALY_WINDOW values; it passes until
+# ANOMALY_MIN_HISTORY values are recorded
+ANOMALY_K, ANOMALY_WINDOW, ANOMALY_MIN_HISTORY = 3.0, 10, 3
+_ANOMALY_TYPES = ("RowCount", "ColumnCount", "Completeness", "Uniqueness", "UniqueValueRatio",
+                  "DistinctValuesCount", "Entropy", "Mean", "Sum", "StandardDeviation")
+_AGGREGATE = re.compile(r"^\s*(sum|avg)\s*\(\s*([^()]+?)\s*\)\s*$", re.IGNORECASE)
+_ANY = parse("Rules = [ RowCount >= 0 ]").rules[0].condition  # type: ignore[index,union-attr]
 _NUMERIC = {"tinyint", "smallint", "int", "bigint", "float", "double"}
 _SPARK_TYPES = {"boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP", "integer": "INT",
                 "double": "DOUBLE", "float": "FLOAT", "long": "BIGINT"}
@@ -231,10 +241,18 @@ class RuleTypes(LeafBuilder):
         return leaf
 
     def _CustomSql(self, rule, params, where):
-        if rule.condition is None or rule.threshold is not None:
-            raise Unsupported("CustomSql", "only the form with a condition (one value) is evaluated;"
-                              " the row-level form is not in the local engine yet")
-        return self._external(rule, where, "Dataset.*.CustomSQL", ("custom_sql", params[0]))
+        if rule.condition is not None and rule.threshold is not None:
+            raise Unsupported("CustomSql", "a condition and `with threshold` together (Glue refuses"
+                              " them too): write one of them")
+        if rule.condition is not None:
+            return self._external(rule, where, "Dataset.*.CustomSQL", ("custom_sql", params[0]))
+        # row-level: the rows the statement returns pass (a left join on the columns it selects)
+        self._start()
+        flag = f"{self.alias()}_rows"
+        leaf = self._all_rows(rule, where, f"NOT coalesce({ident(flag)}, false)", {},
+                              "Dataset.*.CustomSQL.Compliance")
+        leaf.joins = {flag: params[0]}
+        return leaf
 
     def _RowCountMatch(self, rule, params, where):
         return self._external(rule, where, f"Dataset.{params[0]}.RowCountMatch",
@@ -254,3 +272,71 @@ class RuleTypes(LeafBuilder):
         return self._external(rule, where, f"Column.{reference}.ReferentialIntegrity",
                               ("referential_integrity", reference, ",".join(columns),
                                ",".join(ref_columns)))
+
+    def _AggregateMatch(self, rule, params, where):
+        """first aggregate / second; a primary column's aggregate is in the single aggregation,
+        ``avg(ref.col)`` is one extra job over the curated table of lake dataset ``ref``."""
+        self._start()
+        parts, cols, externals = [], [], {}
+        for text in params[:2]:
+            match = _AGGREGATE.match(text)
+            if match is None:
+                raise Unsupported("AggregateMatch", f"{text!r} is not sum(col) or avg(col)")
+            fn, target = match.group(1).lower(), match.group(2)
+            reference, _, col = target.rpartition(".")
+            cols.append(col)
+            if reference:
+                alias = self.alias()
+                externals[alias] = ("aggregate", reference, fn, col)
+                parts.append(alias)
+            else:
+                parts.append(self.agg(f"{fn}(CAST({ident(col)} AS DOUBLE))", None))
+        name = f"Column.{cols[0]}.AggregateMatch" if cols[0] == cols[1] else \
+            f"Column.{cols[0]},{cols[1]}.AggregateMatch"
+        leaf = self._metric_rule(rule, where, {name: _ratio(parts[0], parts[1])}, name)
+        leaf.externals = externals
+        return leaf
+
+    def _DetectAnomalies(self, rule, params, where):
+        kind = params[0]
+        if kind not in _ANOMALY_TYPES:
+            raise Unsupported("DetectAnomalies", f"the local detector watches {', '.join(_ANOMALY_TYPES)};"
+                              f" not {kind}")
+        metric_rule = replace(rule, rule_type=kind, params=rule.params[1:], condition=_ANY,
+                              tags=())
+        leaf: Leaf = getattr(self, f"_{kind}")(metric_rule, params[1:], None)
+        name = leaf.primary
+        assert name is not None
+
+        def decide(values, history):
+            value, past = values.get(name), list(history)[:ANOMALY_WINDOW]
+            if len(past) < ANOMALY_MIN_HISTORY:
+                return True, (f"{name}: {len(past)} past value(s), the local detector needs"
+                              f" {ANOMALY_MIN_HISTORY} (passes)")
+            mean = sum(past) / len(past)
+            std = math.sqrt(sum((x - mean) ** 2 for x in past) / len(past))
+            ok = value is not None and abs(value - mean) <= ANOMALY_K * std
+            return ok, "" if ok else (f"{name}: {_fmt(value)} outside {mean:g} +- {ANOMALY_K:g}"
+                                      f" * {std:g} (the last {len(past)} values)")
+        leaf.decide, leaf.row_level, leaf.violation = decide, False, None  # dataset-level only
+        return leaf
+
+    def _DatasetMatch(self, rule, params, where):
+        keys = _mapping(params[1])
+        matched = _mapping(params[2]) if len(params) > 2 else \
+            [(c, c) for c in self.columns if c not in {k for k, _ in keys}]
+        return self._external(rule, where, f"Dataset.{params[0]}.DatasetMatch",
+                              ("dataset_match", params[0], _pairs(keys), _pairs(matched)))
+
+
+def _mapping(text: str) -> list[tuple[str, str]]:
+    """``"a->b,c"`` as [(a, b), (c, c)]: primary column -> reference column."""
+    out = []
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        mine, _, theirs = item.partition("->")
+        out.append((mine.strip(), (theirs or mine).strip()))
+    return out
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    return ",".join(f"{a}->{b}" for a, b in pairs)

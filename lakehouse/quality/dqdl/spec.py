@@ -165,8 +165,9 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           where=False, threshold=True, dynamic=True, rule=True, analyzer=False,
           notes="the DQDL reference's analyzer list names CustomSql; the rule type table says it is"
                 " not an analyzer",
-          local=Local("supported", "Spark SQL with the batch as temporary view `primary`; one extra"
-                      " job per statement, plus a join back for the row-level form")),
+          local=Local("supported", "Spark SQL with the batch as temporary view `primary`: one extra"
+                      " job per statement; the row-level form joins the returned rows back on the"
+                      " columns they select (a flag per row, quarantine)")),
     _spec("DataFreshness", column_types=("date",), summary="age of a date/timestamp column against now()",
           params=_COL, arities=(1,), returns=("duration",),
           metrics=("Column.{column}.DataFreshness.Compliance",),
@@ -179,8 +180,9 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
                   Param("match_columns", "key_mapping")),
           arities=(2, 3), returns=("number",), metrics=("Dataset.{reference}.DatasetMatch",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
-          local=Local("supported", "a join with the curated table of the lake dataset named by the"
-                      " alias: one extra job")),
+          local=Local("supported", "a left semi join on the keys with the curated table of the"
+                      " lake dataset named by the alias; matched rows (NULL equals NULL) / the"
+                      " batch's rows: one extra job")),
     _spec("DistinctValuesCount", summary="number of distinct values",
           params=_COL, arities=(1,), returns=("number",),
           metrics=("Column.{column}.DistinctValuesCount",),
@@ -259,8 +261,9 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
                 " Entropy, DistinctValuesCount, UniqueValueRatio, ColumnLength, ColumnValues,"
                 " ColumnCorrelation, CustomSQL, ColumnCount",
           local=Local("approximate", "Glue's anomaly model is not published: the metric is computed"
-                      " exactly and recorded in the quality history, but the anomaly decision uses"
-                      " this project's documented detector, so outcomes can differ from Glue's")),
+                      " exactly and recorded in the quality history; the decision is this"
+                      " project's documented detector (outside mean +- 3 std of the last 10 values,"
+                      " after 3), so outcomes can differ from Glue's")),
     _spec("Distribution", summary="analyzer: histogram (numbers) or top-20 value counts",
           params=_COL, arities=(1,), returns=("number",), metrics=("Distribution (structured)",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=False, analyzer=True,
@@ -273,28 +276,26 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           metrics=("Dataset.*.FileFreshness.Compliance", "Dataset.*.FileCount"),
           row_level="no", where=False, threshold=True, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "failFast", "timeZone"),
-          local=Local("supported", "modification times of the landing files (lakehouse.storage,"
-                      " file:// and s3://); no path = the dataset's landing files")),
+          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
     _spec("FileMatch", summary="files match checksums or the files of another folder",
           params=(Param("path", "path"), Param("other_path", "path")), arities=(0, 1, 2),
           returns=("boolean", "string"), metrics=("Dataset.*.FileCount",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "hashAlgorithm", "matchFileName"),
-          local=Local("supported", "MD5 / SHA-1 / SHA-256 of the landing files; no path = the"
-                      " dataset's landing files")),
+          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
     _spec("FileSize", summary="size of the landing files",
           params=(Param("path", "path"),), arities=(0, 1), returns=("size",),
           metrics=("Dataset.*.FileSize.Compliance", "Dataset.*.FileCount", "Dataset.*.MaximumFileSize",
                    "Dataset.*.MinimumFileSize"),
           row_level="no", where=False, threshold=True, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "failFast"),
-          local=Local("supported", "sizes from the file listing, no Spark job")),
+          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
     _spec("FileUniqueness", summary="no duplicate files (by content)",
           params=(Param("path", "path"),), arities=(0, 1), returns=("number",),
           metrics=("Dataset.*.FileUniquenessRatio", "Dataset.*.FileCount"),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "matchFileName"),
-          local=Local("supported", "SHA-256 of each landing file")),
+          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
     _spec("Variance", column_types=("numeric",),
           summary="variance of a numeric column (parser only, not on the reference page)",
           params=_COL, arities=(1,), returns=("number",), metrics=("Column.{column}.Variance",),

@@ -135,8 +135,8 @@ def test_errors_name_line_and_column(spark) -> None:
         _gate(spark, 'Rules = [\n  IsComplete "id",\n  RowCount >\n]')
     assert syntax.value.line == 4
     with pytest.raises(ConfigError) as unsupported:
-        _gate(spark, 'Rules = [\n  IsComplete "id",\n  CustomSql "select id from primary"\n]')
-    assert "line 3" in str(unsupported.value) and "CustomSql" in str(unsupported.value)
+        _gate(spark, 'Rules = [\n  IsComplete "id",\n  FileSize > 1 MB\n]')
+    assert "line 3" in str(unsupported.value) and "FileSize" in str(unsupported.value)
     with pytest.raises(ConfigError) as unknown:
         _gate(spark, 'Rules = [ IsComplete "idd" ]')
     assert "did you mean 'id'" in str(unknown.value)
@@ -176,3 +176,47 @@ def test_outcomes_the_reference_pages_describe(spark) -> None:
     assert (res["Rule_1"].failing, res["Rule_2"].failing) == (2, 2)
     assert res["Rule_1"].observed["current"]["Column.Order_Date.DataFreshness.Compliance"] == \
         pytest.approx(1 / 3)
+
+
+def test_custom_sql_row_level_form_passes_the_rows_the_statement_returns(spark) -> None:
+    """Glue joins the statement's rows back on the columns it selects: a row whose selected
+    values are returned passes (the duplicate id 7 passes through its twin), others fail."""
+    out = _gate(spark, """Rules = [
+        CustomSql "select id from primary where distance > 100",
+        CustomSql "select id, origin from primary where origin = 'JFK'" with threshold > 0.8
+    ]""")
+    assert not out.blocked
+    quarantined = {r["id"]: r["_failed_rules"] for r in out.quarantined.collect()}
+    # a row failing the threshold form is quarantined too, as for ColumnValues with threshold
+    assert quarantined == {0: ["Rule_1"], 3: ["Rule_1", "Rule_2"], 5: ["Rule_1", "Rule_2"],
+                           7: ["Rule_2"]}
+    assert out.passed.count() + out.quarantined_count == 20 and "Rule_1" not in out.passed.columns
+    rule1, rule2 = _by_name(out)["Rule_1"], _by_name(out)["Rule_2"]
+    assert (rule1.status, rule1.failing) == ("failed", 3)
+    assert rule1.observed["current"]["Dataset.*.CustomSQL.Compliance"] == pytest.approx(17 / 20)
+    assert (rule2.status, rule2.failing) == ("passed", 3)   # 3 of 20 not JFK: 0.85 > 0.8
+
+    strict = _gate(spark, 'Rules = [ CustomSql "select id, origin from primary'
+                          ' where origin = \'JFK\'" with threshold > 0.9 ]')
+    assert strict.blocked and [r.name for r in strict.results if r.blocking] == ["Rule_1"]
+    assert strict.results[0].observed["current"] == {"Dataset.*.CustomSQL.Compliance": 0.85}
+
+    with pytest.raises(ConfigError, match=r"Rule_1 .*not columns of primary"):
+        _gate(spark, 'Rules = [ CustomSql "select id + 1 as next from primary" ]')
+
+
+def test_detect_anomalies_computes_the_metric_and_judges_it_against_its_history(spark) -> None:
+    out = _gate(spark, 'Rules = [ DetectAnomalies "Completeness" "carrier" ]')
+    (res,) = out.results
+    assert res.observed["current"] == {"Column.carrier.Completeness": pytest.approx(19 / 20)}
+    assert res.status == "passed" and "needs 3" in res.description and res.level == "dataset"
+    assert out.quarantined_count == 0                       # not row-level: the NULL row stays
+
+    check = out.rules[0]
+    row = out._annotated.agg(*[__import__("pyspark.sql.functions", fromlist=["expr"]).expr(s).alias(a)
+                               for a, s in check.aggregates.items()]).first().asDict()
+    steady = {"Rule_1": {"Column.carrier.Completeness": [0.95, 0.96, 0.94, 0.95]}}
+    shifted = {"Rule_1": {"Column.carrier.Completeness": [1.0, 1.0, 0.999, 1.0]}}
+    assert results([check], row, total=20, history=steady)[0].status == "passed"
+    failed = results([check], row, total=20, history=shifted)[0]
+    assert failed.status == "failed" and failed.blocking and "outside" in failed.description

@@ -126,3 +126,26 @@ def test_quality_dqdl_cli_prints_glue_results_and_exit_codes(project, first_run,
 
     helped = CliRunner().invoke(cli, ["quality", "dqdl", "--help"])
     assert "lakehouse quality dqdl flights --ruleset flights.dqdl" in helped.output
+
+
+def test_dataset_match_and_aggregate_match_read_the_reference(project, first_run, tmp_path) -> None:
+    """The batch (curated planes) against the curated planes as reference: equal rows match 1.0;
+    a mapping onto another column and a ratio of two sums give the pandas values."""
+    curated = read_delta(project.table_uri("curated", "planes")).to_pandas()
+    ruleset = tmp_path / "match.dqdl"
+    ruleset.write_text('Rules = [ DatasetMatch "planes" "tailnum" = 1.0,'
+                       ' DatasetMatch "planes" "tailnum" "seats->engines" > 0.5,'
+                       ' AggregateMatch "sum(seats)" "sum(planes.seats)" = 1.0,'
+                       ' AggregateMatch "sum(engines)" "avg(seats)" > 1000000 ]\n')
+    result = CliRunner().invoke(cli, ["quality", "dqdl", "planes", "--ruleset", str(ruleset),
+                                      "--conf", str(project.conf_dir), "--json"])
+    assert result.exit_code == 3, result.output   # rules 2 and 4 fail
+    doc = json.loads(result.output)
+    got = [(r["Result"], r["EvaluatedMetrics"]) for r in doc["RuleResults"]]
+    same = float((curated["seats"] == curated["engines"]).mean())
+    ratio = float(curated["engines"].sum() / curated["seats"].mean())
+    assert got[0] == ("PASS", {"Dataset.planes.DatasetMatch": 1.0})
+    assert got[1][0] == "FAIL" and got[1][1]["Dataset.planes.DatasetMatch"] == pytest.approx(same)
+    assert got[2] == ("PASS", {"Column.seats.AggregateMatch": 1.0})
+    assert got[3][0] == "FAIL"
+    assert got[3][1]["Column.engines,seats.AggregateMatch"] == pytest.approx(ratio)

@@ -41,7 +41,14 @@ class Example:
         return self.text if self.is_ruleset else f"Rules = [\n{self.text}\n]"
 
 
+# the pages of the rule types the local engine refuses (compile.UNSUPPORTED): "unsupported"
+_REFUSED = {f"dqdl-rule-types-{name}.html" for name in (
+    "FileFreshness", "FileMatch", "FileSize", "FileUniqueness")}
+
+
 def _rules(page: str, *lines: str, problems: tuple[str, ...] = ()) -> list[Example]:
+    if page in _REFUSED:
+        problems = (*problems, "unsupported")
     return [Example(page, line, problems) for line in lines]
 
 

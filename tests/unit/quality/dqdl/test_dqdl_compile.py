@@ -141,4 +141,51 @@ def test_every_published_example_compiles_or_says_why_not() -> None:
         except Unsupported as exc:
             refused.add(exc.rule_type)
     assert compiled >= 130
-    assert refused <= set(UNSUPPORTED) | {"CustomSql"}   # CustomSql: its row-level form only
+    # forms: CustomSql with a condition and a threshold; DetectAnomalies of a type it does not watch
+    assert refused <= set(UNSUPPORTED) | {"CustomSql", "DetectAnomalies"}
+
+
+def test_aggregate_match_and_dataset_match_compile_with_their_extra_jobs() -> None:
+    agg, ref_agg, match, all_cols = _checks('''Rules = [ AggregateMatch "sum(a)" "sum(b)" = 1.0,
+        AggregateMatch "avg(a)" "avg(ref.a)" >= 0.9, DatasetMatch "ref" "a->x" "b->y" >= 0.9,
+        DatasetMatch "ref" "a" = 1 ]''')
+    assert not agg.externals and sorted(agg.aggregates.values()) == [
+        "sum(CAST(`a` AS DOUBLE))", "sum(CAST(`b` AS DOUBLE))"]
+    a, b = sorted(agg.aggregates)
+    ok, metrics, _ = agg.verdict({a: 6.0, b: 3.0}, {})
+    assert not ok and metrics == {"Column.a,b.AggregateMatch": 2.0}
+    assert list(ref_agg.externals.values()) == [("aggregate", "ref", "avg", "a")]
+    (mine,), (theirs,) = ref_agg.aggregates, ref_agg.externals
+    ok, metrics, _ = ref_agg.verdict({mine: 9.0, theirs: 10.0}, {})
+    assert ok and metrics == {"Column.a.AggregateMatch": 0.9}
+    assert list(match.externals.values()) == [("dataset_match", "ref", "a->x", "b->y")]
+    assert list(all_cols.externals.values()) == [("dataset_match", "ref", "a->a", "b->b,c->c")]
+    (alias,) = match.externals
+    assert match.verdict({alias: 0.8}, {})[:2] == (False, {"Dataset.ref.DatasetMatch": 0.8})
+    assert match.level == "dataset" and match.severity == "fail"
+
+
+def test_custom_sql_row_level_form_is_a_flag_joined_back() -> None:
+    plain, threshold = _checks('''Rules = [ CustomSql "select a from primary where b > 0",
+        CustomSql "select a from primary where b > 0" with threshold > 0.5 ]''')
+    (flag, sql), = plain.joins.items()
+    assert sql == "select a from primary where b > 0" and plain.violation == f"NOT coalesce(`{flag}`, false)"
+    assert (plain.level, plain.severity, threshold.severity) == ("row", "quarantine", "fail")
+    alias = next(a for a, s in threshold.aggregates.items() if s == "count(1)")
+    row = {alias: 10, f"__lh_fail:{threshold.name}": 4}
+    assert threshold.verdict(row, {}) == (True, {"Dataset.*.CustomSQL.Compliance": 0.6}, "")
+    with pytest.raises(Unsupported, match="condition and `with threshold`"):
+        _checks('Rules = [ CustomSql "select count(*) from primary" > 0 with threshold > 0.5 ]')
+
+
+def test_detect_anomalies_is_the_documented_local_detector_over_the_history() -> None:
+    rows, comp = _checks('Rules = [ DetectAnomalies "RowCount", DetectAnomalies "Completeness" "a" ]')
+    assert (comp.level, comp.violation, comp.primaries) == ("dataset", None, ("Column.a.Completeness",))
+    (alias,) = rows.aggregates
+    past = {"Dataset.*.RowCount": [10.0, 11.0, 12.0, 10.0, *[11.0] * 6, *[500.0] * 20]}  # last 10
+    ok, metrics, message = rows.verdict({alias: 100}, past)
+    assert not ok and metrics == {"Dataset.*.RowCount": 100.0} and "outside" in message
+    assert rows.verdict({alias: 11}, {"Dataset.*.RowCount": [10.0, 11.0, 12.0, 10.0]})[0]
+    assert rows.verdict({alias: 10**6}, {"Dataset.*.RowCount": [10.0, 11.0]})[0]   # < 3 values
+    with pytest.raises(Unsupported, match="local detector watches"):
+        _checks('Rules = [ DetectAnomalies "ColumnLength" "a" ]')

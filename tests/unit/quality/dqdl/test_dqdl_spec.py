@@ -61,3 +61,10 @@ def test_the_package_imports_and_parses_without_pyspark() -> None:
             "r = parse('Rules = [ IsComplete \"a\" ]'); assert validate(r, columns=['a']) == []\n"
             "assert 'pyspark.sql' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_local_column_says_unsupported_exactly_for_the_refused_types() -> None:
+    from lakehouse.quality.dqdl.compile import UNSUPPORTED
+
+    refused = {name for name, spec in RULE_TYPES.items() if spec.local.status == "unsupported"}
+    assert refused == set(UNSUPPORTED)

@@ -32,7 +32,7 @@ Rules = [
     (Mean "distance" > 100) or (RowCount < 10),
     RowCount > avg(last(10)) * 0.8,
     AggregateMatch "sum(distance)" "sum(flights.distance)" = 1.0,
-    FileSize > 1 KB with recentFiles = 3
+    DatasetMatch "flights" "year,month,day,carrier,flight" "dep_time,arr_time" >= 0.9
 ]
 Analyzers = [ Completeness "tailnum", ColumnLength "tailnum" ]
 """
@@ -81,8 +81,10 @@ EXPECTED = [  # (line, kind, words of the message)
     (13, "invalid", "last(5) is a list of past values; reduce it, e.g. avg(last(5))"),
     (14, "invalid", "unknown function average()"),
     (15, "invalid", "hashAlgorithm is one of MD5, SHA-1, SHA-256"),
+    (15, "unsupported", "FileMatch cannot be evaluated locally: refused at load time"),
     (16, "invalid", "filterOrder names 'recentFiles', which is not a filter tag (recentFiles, uriRegex)"
                     " of this rule"),
+    (16, "unsupported", "FileSize cannot be evaluated locally: refused at load time"),
     (17, "invalid", "$undefined is not defined"),
     (18, "invalid", "AllStatistics is an analyzer only; move it to Analyzers = [ ... ]"),
     (19, "unknown_column", "column 'tailnom' is not declared by the dataset (did you mean 'tailnum'?)"),
