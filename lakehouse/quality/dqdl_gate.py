@@ -123,7 +123,7 @@ def history(project: Project | None, dataset: str, gate: str,
 
 
 def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession | None,
-              project: Project | None, dataset: str, total: int) -> dict[str, float | None]:
+              project: Project | None, dataset: str, total: int) -> dict[str, Any]:
     """The values of rules that need a job besides the gate's pass, by alias (one job each).
 
     ``CustomSql``: the statement over the batch registered as view ``primary``;
@@ -132,15 +132,21 @@ def externals(df: DataFrame, checks: Sequence[DqdlCheck], *, spark: SparkSession
     the batch's columns the reference has with the same type; ``AggregateMatch``: ``sum``/``avg``
     of a reference column; ``DatasetMatch``: the share of the batch's rows whose key is in the
     reference with equal values (NULL equals NULL) in the matched columns (a left semi join). A
-    reference is a lake dataset's curated table.
+    reference is a lake dataset's curated table. File rules: the list of the files they read
+    (``quality/dqdl_files.py``), not a number.
     """
     wanted = {alias: request for c in checks for alias, request in c.externals.items()}
     if not wanted:
         return {}
     from pyspark.sql import functions as F
 
-    out: dict[str, float | None] = {}
+    out: dict[str, Any] = {}
     for alias, (kind, *args) in wanted.items():
+        if kind == "files":  # the files a file rule reads, listed apart (dqdl_files)
+            from lakehouse.quality.dqdl_files import file_facts
+
+            out[alias] = file_facts(df, args, project=project, dataset=dataset)
+            continue
         if kind == "custom_sql":
             df.createOrReplaceTempView("primary")
             first = df.sparkSession.sql(args[0]).first()

@@ -92,6 +92,29 @@ def exists(uri: str) -> bool:
         raise
 
 
+def head(uri: str) -> FileInfo | None:
+    """The file at ``uri`` (size, modification time, ETag on S3), or None when there is none."""
+    if is_local(uri):
+        path = local_path(uri)
+        if not path.is_file():
+            return None
+        stat = path.stat()
+        return FileInfo(path.as_uri(), stat.st_size, stat.st_mtime)
+    from botocore.exceptions import ClientError
+
+    bucket, key = _split_s3(uri)
+    if not key or key.endswith("/"):
+        return None
+    try:
+        found = _s3().head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return FileInfo(uri, found["ContentLength"], found["LastModified"].timestamp(),
+                    found.get("ETag", "").strip('"'))
+
+
 def write_bytes(uri: str, data: bytes) -> None:
     """Write ``data`` to ``uri`` atomically (readers see the old or the new content)."""
     if is_local(uri):

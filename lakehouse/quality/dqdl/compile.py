@@ -29,12 +29,7 @@ from lakehouse.quality.dqdl.rule_sql import RuleTypes
 __all__ = ["UNSUPPORTED", "DqdlCheck", "Unsupported", "compile_ruleset"]
 
 # rule types the local engine does not evaluate, and why (validation reports these at load time)
-UNSUPPORTED: dict[str, str] = {
-    "FileFreshness": "reads the landing files, not the batch: not in the gate yet",
-    "FileMatch": "reads the landing files, not the batch: not in the gate yet",
-    "FileSize": "reads the landing files, not the batch: not in the gate yet",
-    "FileUniqueness": "reads the landing files, not the batch: not in the gate yet",
-}
+UNSUPPORTED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from lakehouse.config.rule_types.base import ident
-from lakehouse.quality.dqdl import ast
+from lakehouse.quality.dqdl import ast, file_rules
 from lakehouse.quality.dqdl import conditions as C
 from lakehouse.quality.dqdl.parser import parse
 from lakehouse.quality.dqdl.plan import Leaf, LeafBuilder, Ref, Unsupported, _fmt, _ratio, _split
@@ -320,6 +320,13 @@ class RuleTypes(LeafBuilder):
                                       f" * {std:g} (the last {len(past)} values)")
         leaf.decide, leaf.row_level, leaf.violation = decide, False, None  # dataset-level only
         return leaf
+
+    # ------------------------------------ file rules: the files are listed apart (said so)
+    def _file_rule(self, rule, params, where):
+        return file_rules.leaf(rule, params, alias=self.alias(), now=self.now,
+                               constants=self.constants)
+
+    _FileSize = _FileFreshness = _FileMatch = _FileUniqueness = _file_rule
 
     def _DatasetMatch(self, rule, params, where):
         keys = _mapping(params[1])

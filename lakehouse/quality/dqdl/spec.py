@@ -85,6 +85,8 @@ class RuleTypeSpec:
 _COL = (Param("column", "column"),)
 _COLS = (Param("columns", "columns"),)
 _FILE_TAGS = ("recentFiles", "uriRegex", "filterOrder")
+_FILES_LOCAL = Local("supported", "the files listed apart from the Spark pass (a path without a"
+                     " scheme is relative to the landing zone; no path: the batch's source files)")
 _SPARK = "one aggregate in the gate's single aggregation"
 
 
@@ -276,26 +278,26 @@ RULE_TYPES: dict[str, RuleTypeSpec] = {s.name: s for s in [
           metrics=("Dataset.*.FileFreshness.Compliance", "Dataset.*.FileCount"),
           row_level="no", where=False, threshold=True, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "failFast", "timeZone"),
-          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
+          local=_FILES_LOCAL),
     _spec("FileMatch", summary="files match checksums or the files of another folder",
           params=(Param("path", "path"), Param("other_path", "path")), arities=(0, 1, 2),
           returns=("boolean", "string"), metrics=("Dataset.*.FileCount",),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "hashAlgorithm", "matchFileName"),
-          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
+          local=_FILES_LOCAL),
     _spec("FileSize", summary="size of the landing files",
           params=(Param("path", "path"),), arities=(0, 1), returns=("size",),
           metrics=("Dataset.*.FileSize.Compliance", "Dataset.*.FileCount", "Dataset.*.MaximumFileSize",
                    "Dataset.*.MinimumFileSize"),
           row_level="no", where=False, threshold=True, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "failFast"),
-          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
+          local=_FILES_LOCAL),
     _spec("FileUniqueness", summary="no duplicate files (by content)",
           params=(Param("path", "path"),), arities=(0, 1), returns=("number",),
           metrics=("Dataset.*.FileUniquenessRatio", "Dataset.*.FileCount"),
           row_level="no", where=False, threshold=False, dynamic=False, rule=True, analyzer=False,
           tags=(*_FILE_TAGS, "matchFileName"),
-          local=Local("unsupported", "refused at load time: reads the landing files, not the batch")),
+          local=_FILES_LOCAL),
     _spec("Variance", column_types=("numeric",),
           summary="variance of a numeric column (parser only, not on the reference page)",
           params=_COL, arities=(1,), returns=("number",), metrics=("Column.{column}.Variance",),

@@ -41,9 +41,9 @@ class Example:
         return self.text if self.is_ruleset else f"Rules = [\n{self.text}\n]"
 
 
-# the pages of the rule types the local engine refuses (compile.UNSUPPORTED): "unsupported"
-_REFUSED = {f"dqdl-rule-types-{name}.html" for name in (
-    "FileFreshness", "FileMatch", "FileSize", "FileUniqueness")}
+# the pages of the rule types the local engine refuses (compile.UNSUPPORTED): "unsupported";
+# none since the file rules evaluate (quality/dqdl/file_rules.py)
+_REFUSED: set[str] = set()
 
 
 def _rules(page: str, *lines: str, problems: tuple[str, ...] = ()) -> list[Example]:

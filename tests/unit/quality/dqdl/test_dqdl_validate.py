@@ -81,10 +81,8 @@ EXPECTED = [  # (line, kind, words of the message)
     (13, "invalid", "last(5) is a list of past values; reduce it, e.g. avg(last(5))"),
     (14, "invalid", "unknown function average()"),
     (15, "invalid", "hashAlgorithm is one of MD5, SHA-1, SHA-256"),
-    (15, "unsupported", "FileMatch cannot be evaluated locally: refused at load time"),
     (16, "invalid", "filterOrder names 'recentFiles', which is not a filter tag (recentFiles, uriRegex)"
                     " of this rule"),
-    (16, "unsupported", "FileSize cannot be evaluated locally: refused at load time"),
     (17, "invalid", "$undefined is not defined"),
     (18, "invalid", "AllStatistics is an analyzer only; move it to Analyzers = [ ... ]"),
     (19, "unknown_column", "column 'tailnom' is not declared by the dataset (did you mean 'tailnum'?)"),
