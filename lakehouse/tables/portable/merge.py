@@ -1,14 +1,17 @@
-"""Merge by key on the portable backend: copy-on-write, one atomic commit.
+"""Merge by key on the portable backend: copy-on-write, two phases, one atomic commit.
 
 The key rules (latest row per key, newer-or-equal, null keys) are ``tables.write_rules``,
 shared with the native backend.
 
 1. reduce the batch to the latest row per key (``order_by`` descending; nulls lowest);
-2. under the table lock, full-outer-join the rows of the candidate files (all live files,
-   or the batch's partitions when the partition columns are part of the key), tagged with
-   a hash of their file name, with the batch: a batch row replaces an existing row when it
-   orders ``>=`` it (or deletes it when ``delete_flag`` is true), new keys are inserted;
-3. one aggregation gives the counts and the files where a row changed;
+2. under the table lock, find the touched files as delta-spark's MERGE does: join the
+   batch's keys with only the key and ``order_by`` columns of the candidate files (all live
+   files, or the batch's partitions when the partition columns are part of the key), each
+   row tagged with a hash of its file name (Parquet reads only those columns). A batch row
+   replaces an existing row when it orders ``>=`` it (or deletes it when ``delete_flag`` is
+   true); one aggregation of the matches gives the update/delete counts and the files where
+   a row changed; batch rows matching no row (and not deleted) are the inserts;
+3. read all columns of the changed files only, apply the batch to their rows (left join);
 4. write the inserts plus the surviving rows of the changed files, and commit ``remove``
    (changed files) + ``add`` (new files) together.
 """
@@ -28,12 +31,12 @@ from lakehouse.tables.snapshot import read_files, snapshot_files
 from lakehouse.tables.write_rules import DEL, count_rows, dedupe_latest, newer_or_equal
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import StructType
 
     from lakehouse.tables.portable.protocol import PortableTable
 
 ACT, FILE = "__lh_action", "__lh_file"
-KEEP_ACTIONS = ("update", "keep")
 
 
 def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: list[str],
@@ -65,17 +68,26 @@ def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: lis
             if table._already_done(idempotency_key):
                 return MergeResult(table.version() or 0, False, operation="MERGE")
             candidates = _candidate_files(table, incoming, keys, parts)
-            result, counts, rewritten = _merged_rows(table, incoming, candidates, keys,
-                                                     order_by, parts, schema)
-            touched = [f for _, f in rewritten]
+            matches = _matches(table, incoming, candidates, keys, order_by, parts, schema)
             try:
-                out = _rows_to_write(result, rewritten)
+                counts, changed = _counted(matches)
+                inserts = _inserts(incoming, matches, keys, schema)
+                counts["insert"] = inserts.count()
+                touched = [f for _, f in _files_by_hash(
+                    table, read_files(table.spark, table.files, schema, parts, candidates),
+                    candidates, changed)] if changed else []
+                out = inserts
+                if touched:
+                    out = _applied(table, incoming, touched, keys, order_by, parts,
+                                   schema).unionByName(inserts)
                 if parts:       # as delta-spark's merge.repartitionBeforeWrite: few files
-                    out = out.repartition(*parts)
+                    out = out.repartition(*[F.col(f"`{p}`") for p in parts])
                 fault_point("table.before_data_files", table.uri)
-                adds = write_data_files(out, table.files, partition_by=parts, write_id=new_write_id())
+                adds = write_data_files(out, table.files, partition_by=parts,
+                                        write_id=new_write_id())
             finally:
-                result.unpersist()
+                if matches is not None:
+                    matches.unpersist()
             fault_point("table.after_data_files", table.uri)
             # every batch row that changed nothing is a duplicate: of another batch row, or
             # an older (late-arriving) version of a key the table already holds
@@ -112,44 +124,84 @@ def _candidate_files(table, incoming: DataFrame, keys, parts) -> list:
     return snap
 
 
-def _merged_rows(table, incoming, candidates, keys, order_by, parts, schema):
-    """One full outer join of the candidate files' rows (tagged with their file) and the
-    batch. Returns the persisted result, counts per action, and the files to rewrite (those
-    where a row is updated or deleted)."""
+def _action(b_order: list[Column], e_order: list[Column], deleted: Column) -> Column:
+    """What a matched batch row does to a table row: ``delete``, ``update`` or ``keep``."""
+    from pyspark.sql import functions as F
+
+    newer = newer_or_equal(b_order, e_order)
+    return F.when(newer & deleted, "delete").when(newer, "update").otherwise("keep")
+
+
+def _matches(table, incoming: DataFrame, candidates: list, keys: list[str],
+             order_by: list[str], parts: list[str], schema: StructType) -> DataFrame | None:
+    """Phase 1: every (table row, batch row) pair with equal keys, read from the key and
+    ``order_by`` columns of the candidate files only: the batch's keys, the table row's
+    file hash (``FILE``), the action and the delete flag. Persisted (about the batch's size);
+    None when the table has no candidate file."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    if not candidates:
+        return None
+    narrow = list(dict.fromkeys([*keys, *order_by]))
     existing = read_files(table.spark, table.files, schema, parts, candidates)
     # tag rows with their file before the join: input_file_name() above a join with a
     # multi-source batch (e.g. one joined to reference tables) is rejected by Spark
     # (as a 64-bit hash: the file URI string would more than double the shuffled bytes)
-    e = (existing.withColumn(FILE, F.xxhash64(F.input_file_name()))
-         .withColumn("__lh_e", F.lit(True)).alias("e"))
-    b = incoming.withColumn("__lh_b", F.lit(True)).alias("b")
+    e = (existing.select(*[F.col(f"`{c}`") for c in narrow])
+         .withColumn(FILE, F.xxhash64(F.input_file_name())).alias("e"))
+    b = incoming.select(*[F.col(f"`{c}`") for c in narrow], F.col(DEL)).alias("b")
     cond = [F.col(f"e.`{k}`") == F.col(f"b.`{k}`") for k in keys]
-    joined = e.join(b, cond, "full_outer")
-    in_e, in_b = F.col("e.__lh_e").isNotNull(), F.col("b.__lh_b").isNotNull()
-    newer = newer_or_equal([F.col(f"b.`{c}`") for c in order_by],
-                           [F.col(f"e.`{c}`") for c in order_by])
-    deleted = F.col(f"b.{DEL}")
-    action = (F.when(~in_e, F.when(deleted, "skip").otherwise("insert"))
-              .when(~in_b, "keep")
-              .when(newer & deleted, "delete")
-              .when(newer, "update")
-              .otherwise("keep"))
-    take_b = action.isin("insert", "update")
-    cols = [F.when(take_b, F.col(f"b.`{f.name}`")).otherwise(F.col(f"e.`{f.name}`")).alias(f.name)
-            for f in schema.fields]
-    # DISK_ONLY: measured ~2x faster than MEMORY_AND_DISK for multi-million-row merges
-    result = (joined.select(*cols, action.alias(ACT), F.col(f"e.{FILE}").alias(FILE))
-              .persist(StorageLevel.DISK_ONLY))
-    counts = {"insert": 0, "update": 0, "delete": 0, "keep": 0, "skip": 0}
+    action = _action([F.col(f"b.`{c}`") for c in order_by], [F.col(f"e.`{c}`") for c in order_by],
+                     F.col(f"b.{DEL}"))
+    return (e.join(b, cond, "inner")
+            .select(*[F.col(f"b.`{k}`").alias(k) for k in keys], F.col(f"e.{FILE}").alias(FILE),
+                    action.alias(ACT), F.col(f"b.{DEL}").alias(DEL))
+            .persist(StorageLevel.MEMORY_AND_DISK))
+
+
+def _counted(matches: DataFrame | None) -> tuple[dict[str, int], set[int]]:
+    """Updates and deletes (one per matched table row, as a full outer join counts them)
+    and the hashes of the files where a row changed, in one aggregation."""
+    counts = {"insert": 0, "update": 0, "delete": 0, "keep": 0}
     changed: set[int] = set()
-    for row in result.groupBy(ACT, FILE).count().collect():
+    if matches is None:
+        return counts, changed
+    for row in matches.groupBy(ACT, FILE).count().collect():
         counts[row[ACT]] += row["count"]
         if row[ACT] in ("update", "delete"):
             changed.add(row[FILE])
-    return result, counts, _files_by_hash(table, existing, candidates, changed)
+    return counts, changed
+
+
+def _inserts(incoming: DataFrame, matches: DataFrame | None, keys: list[str],
+             schema: StructType) -> DataFrame:
+    """Batch rows whose key is in no table row and that are not deletes."""
+    from pyspark.sql import functions as F
+
+    new = incoming.where(~F.col(DEL))
+    if matches is not None:
+        matched = matches.select(*[F.col(f"`{k}`") for k in keys]).distinct()
+        new = new.join(matched, keys, "left_anti")
+    return new.select(*[F.col(f"`{f.name}`") for f in schema.fields])
+
+
+def _applied(table, incoming: DataFrame, touched: list, keys: list[str], order_by: list[str],
+             parts: list[str], schema: StructType) -> DataFrame:
+    """Phase 2: all columns of the changed files, with the batch applied: a row the batch
+    updates takes the batch's values, a row it deletes is dropped, the others stay."""
+    from pyspark.sql import functions as F
+
+    e = read_files(table.spark, table.files, schema, parts, touched).alias("e")
+    b = incoming.withColumn("__lh_b", F.lit(True)).alias("b")
+    cond = [F.col(f"e.`{k}`") == F.col(f"b.`{k}`") for k in keys]
+    in_b = F.col("b.__lh_b").isNotNull()
+    action = F.when(~in_b, "keep").otherwise(
+        _action([F.col(f"b.`{c}`") for c in order_by], [F.col(f"e.`{c}`") for c in order_by],
+                F.col(f"b.{DEL}")))
+    cols = [F.when(action == "update", F.col(f"b.`{f.name}`"))
+            .otherwise(F.col(f"e.`{f.name}`")).alias(f.name) for f in schema.fields]
+    return e.join(b, cond, "left").where(action != "delete").select(*cols)
 
 
 def _files_by_hash(table, existing: DataFrame, candidates: list, hashes: set[int]) -> list:
@@ -165,18 +217,7 @@ def _files_by_hash(table, existing: DataFrame, candidates: list, hashes: set[int
     return [(r["h"], by_path[_norm(unquote(r["n"]))]) for r in names]
 
 
-def _rows_to_write(result: DataFrame, touched: list) -> DataFrame:
-    """Inserted rows plus every surviving row of the rewritten files."""
-    from pyspark.sql import functions as F
-
-    names = [name for name, _ in touched]
-    in_touched = F.col(FILE).isin(*names) if names else F.lit(False)
-    return (result.where((F.col(ACT) == "insert") | (in_touched & F.col(ACT).isin(*KEEP_ACTIONS)))
-            .drop(ACT, FILE))
-
-
 def _norm(path: str) -> str:
     """Compare file locations regardless of ``file:/`` vs ``file:///`` and s3 vs s3a."""
     rest = path.split(":", 1)[1] if ":" in path else path
     return rest.lstrip("/")
-
