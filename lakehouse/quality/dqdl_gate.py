@@ -57,6 +57,12 @@ def check_sql(df: DataFrame, checks: Sequence[DqdlCheck], *, file: str) -> None:
 
     errors = []
     for check in checks:
+        if "_source_file" not in df.columns and any(
+                kind == "files" and not path for kind, path, *_ in check.externals.values()):
+            errors.append(f"{check.name} ({check.text}): a file rule without a path reads the"
+                          " files the batch came from (_source_file), and this batch has no such"
+                          " column: give it a path (relative to the landing zone)")
+            continue
         try:
             flagged = df.select("*", *[F.lit(True).alias(flag) for flag in check.joins])
             for sql in check.joins.values():

@@ -135,8 +135,12 @@ def test_errors_name_line_and_column(spark) -> None:
         _gate(spark, 'Rules = [\n  IsComplete "id",\n  RowCount >\n]')
     assert syntax.value.line == 4
     with pytest.raises(ConfigError) as unsupported:
-        _gate(spark, 'Rules = [\n  IsComplete "id",\n  FileSize > 1 MB\n]')
-    assert "line 3" in str(unsupported.value) and "FileSize" in str(unsupported.value)
+        _gate(spark, 'Rules = [\n  IsComplete "id",\n  DetectAnomalies "ColumnLength" "carrier"\n]')
+    assert "line 3" in str(unsupported.value) and "DetectAnomalies" in str(unsupported.value)
+    with pytest.raises(ConfigError) as no_files:  # the batch has no _source_file column
+        _gate(spark, 'Rules = [ IsComplete "id", FileSize > 1 MB ]')
+    assert "Rule_2 (FileSize > 1 MB)" in str(no_files.value)
+    assert "_source_file" in str(no_files.value)
     with pytest.raises(ConfigError) as unknown:
         _gate(spark, 'Rules = [ IsComplete "idd" ]')
     assert "did you mean 'id'" in str(unknown.value)
