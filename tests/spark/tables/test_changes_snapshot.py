@@ -82,7 +82,10 @@ def _rows(root: Path) -> list[dict]:
 
 
 def test_scd1_snapshot_then_changes_then_replay(spark, backend, tmp_path) -> None:
-    _run(spark, backend, tmp_path, "scd1", [(1, S1)], "r1")
+    # two snapshots in one batch: the newest is applied, the older one superseded
+    counts, _, _ = _run(spark, backend, tmp_path, "scd1", [(1, S1), (0, S0)], "r1")
+    assert (counts.inserted, counts.superseded, counts.ignored) == (len(S1), len(S0), 0)
+    assert {r["id"]: r["v"] for r in _rows(tmp_path)} == S1
     counts, _, _ = _run(spark, backend, tmp_path, "scd1", [(2, S2)], "r2")
     assert (counts.inserted, counts.updated, counts.deleted, counts.ignored) == (1, 1, 1, 1)
     assert counts.derived == 1 and counts.written == 2
@@ -108,9 +111,3 @@ def test_scd2_snapshot_closes_deleted_keys(spark, backend, tmp_path) -> None:
     assert all(r["is_current"] == (r["valid_to"] is None) for r in rows)
     counts, before, after = _run(spark, backend, tmp_path, "scd2", [(2, S2)], "r3")
     assert not counts.committed and after == before and counts.ignored == len(S2)
-
-
-def test_several_snapshots_in_one_batch_apply_the_newest(spark, backend, tmp_path) -> None:
-    counts, _, _ = _run(spark, backend, tmp_path, "scd1", [(2, S2), (1, S1)], "r1")
-    assert (counts.inserted, counts.superseded, counts.ignored) == (len(S2), len(S1), 0)
-    assert {r["id"]: r["v"] for r in _rows(tmp_path)} == S2
