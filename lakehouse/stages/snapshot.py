@@ -118,8 +118,8 @@ def snapshot_events(rows: DataFrame, dataset: DatasetConfig, curated: DeltaTable
                       F.lit(_SAME))
                 .when(in_snap, F.lit(OP_UPDATE)).otherwise(F.lit(OP_DELETE)))
         # a derived delete carries the table's row, at the snapshot's position and time
-        kinds = dict(rows.dtypes)
-        at = snap.agg(*[F.max(c).alias(c) for c in _times(dataset) if c in kinds]).first()
+        taken = [c for c in _times(dataset) if c in rows.columns]
+        at = snap.agg(*[F.max(c).alias(f"__at_{c}") for c in taken])   # one row, no collect
         cols = []
         for c in rows.columns:
             if c == CHANGE_OP:
@@ -128,13 +128,13 @@ def snapshot_events(rows: DataFrame, dataset: DatasetConfig, curated: DeltaTable
                 cols.append(F.lit(newest).alias(CHANGE_SEQ))
             elif c in keys:
                 cols.append(F.coalesce(F.col(f"new.`{c}`"), F.col(f"old.`{c}`")).alias(c))
-            elif c in at.asDict():
+            elif c in taken:
                 cols.append(F.when(in_snap, F.col(f"new.`{c}`"))
-                            .otherwise(F.lit(at[c]).cast(kinds[c])).alias(c))
+                            .otherwise(F.col(f"`__at_{c}`")).alias(c))
             else:
                 cols.append(F.when(in_snap, F.col(f"new.`{c}`"))
                             .otherwise(F.col(f"old.`{c}`")).alias(c))
-        joined = new.join(old, on, "full_outer").select(*cols).withColumn(_KIND,
+        joined = new.join(old, on, "full_outer").crossJoin(at).select(*cols).withColumn(_KIND,
                                                                           F.col(CHANGE_OP))
     if not derive_deletes:
         joined = joined.where(F.col(_KIND) != OP_DELETE)
