@@ -1,4 +1,5 @@
-"""The ``changes:`` section of a dataset contract: a source of change data (AWS DMS).
+"""The ``changes:`` section of a dataset contract: a source of change data (AWS DMS files,
+or full snapshots compared with the table).
 
 Spark-free. ``docs/changes.md`` is the user guide; the curate side is
 :mod:`lakehouse.stages.changes`.
@@ -24,13 +25,15 @@ SOURCE_ROW = "_source_row"        # ingest: the row's position within its landin
 class ChangesSpec(BaseModel):
     """How the files of a change-data source are laid out and applied.
 
+    ``format``: ``dms`` (files of I / U / D changes) or ``snapshot`` (each file is the complete
+    current state of the source table; the changes are derived by key against the table).
     ``mode``: ``scd1`` keeps the current row per key (deletes applied), ``scd2`` keeps every
     version with ``valid_from`` / ``valid_to`` / ``is_current``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    format: Literal["dms"] = "dms"
+    format: Literal["dms", "snapshot"] = "dms"
     mode: Literal["scd1", "scd2"] = "scd1"
     op_column: str = "Op"                       # DMS: the first field of a CDC record
     timestamp_column: str | None = None         # DMS TimestampColumnName (a declared column)
@@ -39,6 +42,16 @@ class ChangesSpec(BaseModel):
     full_load_pattern: str = "LOAD*"            # file names of the full load
     include_op_for_full_load: bool = False      # DMS includeOpForFullLoad
     untracked: list[str] = Field(default_factory=list)  # scd2: no new version for these alone
+
+    @property
+    def is_snapshot(self) -> bool:
+        """Whether each file is a full snapshot (no operation column)."""
+        return self.format == "snapshot"
+
+    @property
+    def headerless(self) -> bool:
+        """Whether CSV files come without a header line (DMS's default layout)."""
+        return self.format == "dms" and not self.header
 
     def ordering(self) -> list[str]:
         """The declared columns that order changes: ``order_by``, else the commit timestamp."""

@@ -152,7 +152,7 @@ def csv_options(dataset: DatasetConfig) -> dict[str, str]:
     fields, and a record with too many or too few fields is not seen as malformed (a count of
     corrupt records next to one column found 0 of 3). Ingest counts and writes in separate
     scans, which must find the same malformed records."""
-    header = "false" if dataset.changes is not None and not dataset.changes.header else "true"
+    header = "false" if dataset.changes is not None and dataset.changes.headerless else "true"
     return {"header": header, "escape": '"', **_str_options(dataset.source.options),
             "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN,
             "columnPruning": "false"}
@@ -190,7 +190,7 @@ def csv_header(dataset: DatasetConfig, item: LandingFile) -> list[str]:
     A header-less change source (``changes.header: false``, DMS's default) has no header
     line: the names are the layout DMS writes (:meth:`ChangesSpec.csv_columns`)."""
     spec = dataset.changes
-    if spec is not None and not spec.header:
+    if spec is not None and spec.headerless:
         data = [c.source or c.name for c in dataset.columns if not c.expr]
         ts = dataset.column(spec.timestamp_column) if spec.timestamp_column else None
         return spec.csv_columns(item.rel_path, data, (ts.source or ts.name) if ts else None)

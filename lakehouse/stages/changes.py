@@ -59,10 +59,16 @@ class ChangeCounts:
     superseded: int = 0          # SCD1: replaced by a later change to its key in the same batch
     committed: bool = True
     version: int | None = None
+    derived: int = 0             # snapshot sources: deletes derived (keys absent), not rows read
 
     @property
     def applied(self) -> int:
         return self.inserted + self.updated + self.deleted + self.deletes_unknown
+
+    @property
+    def written(self) -> int:
+        """The rows read that were applied (a snapshot's derived deletes are not rows read)."""
+        return self.applied - self.derived
 
     def to_json(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("inserted", "updated", "deleted",
@@ -89,12 +95,16 @@ def change_rows(passed: DataFrame, dataset: DatasetConfig) -> DataFrame:
     assert spec is not None
     op_name = op_field(dataset)
     raw_fields = passed.schema[RAW_STRUCT].dataType.fieldNames()
-    op = (F.upper(F.trim(F.col(f"`{RAW_STRUCT}`.`{op_name}`"))) if op_name in raw_fields
-          else F.lit(None).cast("string"))
+    op = (F.upper(F.trim(F.col(f"`{RAW_STRUCT}`.`{op_name}`")))
+          if op_name in raw_fields and not spec.is_snapshot else F.lit(None).cast("string"))
     name = F.regexp_extract(F.col("_source_file"), r"([^/]*)$", 1)
+    kinds = dict(passed.dtypes)
+    if spec.is_snapshot:   # one position per snapshot file: its ordering columns, its name
+        parts = [*[_sortable(c, kinds[c]) for c in spec.ordering()], name]
+        return (passed.withColumn(CHANGE_OP, F.lit(OP_INSERT))
+                .withColumn(CHANGE_SEQ, F.concat_ws("\u0001", *parts)).drop(RAW_STRUCT))
     like = spec.full_load_pattern.replace("%", r"\%").replace("_", r"\_").replace("*", "%")
     phase = F.when(name.like(like.replace("?", "_")), F.lit("0")).otherwise(F.lit("1"))
-    kinds = dict(passed.dtypes)
     parts = [phase, *[_sortable(c, kinds[c]) for c in spec.ordering()], name,
              F.lpad(F.coalesce(F.col(SOURCE_ROW), F.lit(0)).cast("string"), 20, "0")]
     return (passed.withColumn(CHANGE_OP, F.coalesce(op, F.lit(OP_INSERT)))
@@ -119,9 +129,10 @@ def table_schema(rows: StructType, dataset: DatasetConfig) -> StructType:
 
 def op_rule_sql(dataset: DatasetConfig, raw_fields: list[str]) -> str | None:
     """SQL true for a row whose operation is I, U, D or absent (the gate's ``change_op``
-    rule); None when no file of the batch has the column."""
+    rule); None when no file of the batch has the column, or the source is a snapshot."""
     name = op_field(dataset)
-    if name not in raw_fields:
+    assert dataset.changes is not None
+    if name not in raw_fields or dataset.changes.is_snapshot:
         return None
     col = f"`{RAW_STRUCT}`.`{name}`"
     return f"{col} IS NULL OR upper(trim({col})) IN ('I', 'U', 'D')"

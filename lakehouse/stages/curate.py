@@ -19,7 +19,7 @@ from lakehouse.sources.conform import (
     guards_keys,
     with_errors,
 )
-from lakehouse.stages import changes, publish
+from lakehouse.stages import changes, publish, snapshot
 from lakehouse.stages.context import StageContext
 
 if TYPE_CHECKING:
@@ -116,9 +116,13 @@ def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResu
                     split: Evaluation, counts, upto: int | None) -> StageResult:
     """The result of a change dataset's curate: changes applied are written, ignored and
     superseded ones deduplicated (docs/changes.md)."""
-    result.rows_written = counts.applied
+    result.rows_written = counts.written
     result.rows_deduplicated = counts.ignored + counts.superseded
     result.rows_warned = sum(split.warnings.values())
+    assert dataset.changes is not None
+    if dataset.changes.is_snapshot and split.quarantined_count:
+        result.warnings.append(f"snapshot: {split.quarantined_count} row(s) quarantined, so no "
+                               "delete was derived in this run (their keys would look absent)")
     result.details = CurateDetails(
         inserted=counts.inserted, updated=counts.updated,
         changes=ChangeDetails(**counts.to_json()),
@@ -266,6 +270,10 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
         merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
                                partition_by=dataset.partition_by, idempotency_key=key,
                                known_rows=_passed_rows(dataset, split))
+    elif dataset.changes.is_snapshot:   # quarantined rows' keys would look deleted
+        merged = snapshot.apply_snapshot(passed, dataset, curated,
+                                         ctx.table(changes.tombstones_uri(curated_uri)),
+                                         idempotency_key=key, derive_deletes=not quarantined)
     elif dataset.changes.mode == "scd1":
         merged = changes.apply_scd1(passed, dataset, curated,
                                     ctx.table(changes.tombstones_uri(curated_uri)),

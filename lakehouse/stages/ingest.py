@@ -68,7 +68,8 @@ def _run(ctx: StageContext, dataset: DatasetConfig, result: StageResult) -> Stag
     empty = {f.rel_path: "0 bytes" for f in batch if f.size == 0}
     none = "header only" if dataset.source.format == "csv" else "no records"
     empty.update({f.rel_path: none for f in found.files if not found.rows.get(f.rel_path)})
-    if empty and dataset.source.empty_files == "fail":
+    snapshot = dataset.changes is not None and dataset.changes.is_snapshot
+    if empty and (dataset.source.empty_files == "fail" or snapshot):
         refused.update({rel: _empty_refusal(dataset, rel, why) for rel, why in empty.items()})
         empty = {}
     if replay is not None and refused:  # the stopped run's batch no longer reads the same
@@ -243,6 +244,12 @@ def _nothing_ingested(dataset: DatasetConfig, refused: dict[str, LakehouseError]
 
 
 def _empty_refusal(dataset: DatasetConfig, rel: str, why: str) -> SourceError:
+    if dataset.changes is not None and dataset.changes.is_snapshot:
+        # applied, an empty snapshot would delete every row of the table
+        return SourceError(f"{rel}: empty snapshot file ({why}); refused, nothing of the table "
+                           "was deleted", hint=f"{dataset.name!r} has changes.format: snapshot, "
+                           "each file must hold the complete source table: replace the file "
+                           "with a complete extract (it is read again once it changes)")
     return SourceError(f"{rel}: empty file ({why}); nothing of this file was ingested",
                        hint=f"source.empty_files is 'fail' for {dataset.name!r}: replace or "
                             "remove the file (or set it to warn)")

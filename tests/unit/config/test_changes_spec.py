@@ -58,3 +58,12 @@ def test_columns_the_table_adds_cannot_be_declared() -> None:
     doc["schema"].append({"name": "valid_from", "type": "timestamp"})
     with pytest.raises(ValidationError, match="valid_from"):
         DatasetConfig.model_validate(doc)
+
+
+def test_snapshot_sources_read_csv_headers_and_dms_by_default_does_not() -> None:
+    snapshot = DatasetConfig.model_validate(_contract(format="snapshot", mode="scd2")).changes
+    assert snapshot is not None and snapshot.is_snapshot and not snapshot.headerless
+    assert ChangesSpec().headerless and not ChangesSpec().is_snapshot
+    assert not ChangesSpec(header=True).headerless
+    with pytest.raises(ValidationError, match="format"):
+        DatasetConfig.model_validate(_contract(format="debezium"))
