@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.quality import dqdl_gate as D
 from lakehouse.quality import metrics as M
 from lakehouse.quality import rules as R
 from lakehouse.quality.outcome import FAILED, QUARANTINE_COLUMNS, GateOutcome
@@ -80,6 +79,10 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     picked) or a plain sequence of rule specs.
     """
     from pyspark.sql import functions as F
+
+    # DQDL (and its parser, lark) only when a gate runs: the trigger Lambda imports this package
+    # without running a gate, and its zip holds no lark
+    from lakehouse.quality import dqdl_gate as D
 
     ctx = context or GateContext()
     given = list(rules.for_gate(gate) if hasattr(rules, "for_gate") else rules)
