@@ -102,14 +102,7 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         result.message = "curated commit was already made by an earlier run of this raw version"
     elif not result.balanced:
         result.message = "row accounting does not balance"
-    result.table_versions = {"raw": upto, "curated": written.version}
-    result.writer = ctx.table(project.table_uri("curated", dataset.name)).backend
-    result.inputs = [f"raw@{upto}"]
-    bookmark = ctx.bookmarks.load(dataset.name)
-    bookmark.curated_raw_version = upto
-    ctx.bookmarks.save(bookmark)
-    result.status = "succeeded"
-    return result
+    return _succeeded(ctx, dataset, result, upto, written.version)
 
 
 def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResult,
@@ -132,7 +125,14 @@ def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResu
         result.message = "no new change to apply"
     elif not result.balanced:
         result.message = "row accounting does not balance"
-    result.table_versions = {"raw": upto, "curated": counts.version}
+    return _succeeded(ctx, dataset, result, upto, counts.version)
+
+
+def _succeeded(ctx: StageContext, dataset: DatasetConfig, result: StageResult,
+               upto: int | None, curated_version: int | None) -> StageResult:
+    """Versions, writer and input of a curate that committed (or found its commit made), and
+    the bookmark moved past the raw version it read."""
+    result.table_versions = {"raw": upto, "curated": curated_version}
     result.writer = ctx.table(ctx.project.table_uri("curated", dataset.name)).backend
     result.inputs = [f"raw@{upto}"]
     bookmark = ctx.bookmarks.load(dataset.name)
