@@ -138,6 +138,7 @@ def render_run_page(record: RunSummary, history: list[RunSummary]) -> str:
         parts.append("<table id='schema-failures'><tr><th>dataset</th><th>schema rule</th><th>rows</th></tr>"
                      + "".join(f"<tr><td>{esc(d)}</td><td>{esc(k)}</td><td class='n'>{v:,}</td></tr>"
                                for d, k, v in conform) + "</table>")
+    parts.append(_changes_table(record))
     parts.append("<h2>Drift</h2>")
     curated = sorted({s.dataset for s in record.stages if s.stage == "curate"})
     drawn = 0
@@ -150,6 +151,24 @@ def render_run_page(record: RunSummary, history: list[RunSummary]) -> str:
         parts.append("<p class='muted'>no curate stage with column statistics in this run</p>")
     parts.append(f"<script type='application/json' id='run-record'>{_json_script(record)}</script>")
     return _page(f"lakehouse run {rid}", "".join(parts), f"../{JS}")
+
+
+_CHANGE_COUNTS = ("inserted", "updated", "deleted", "deletes_unknown", "ignored", "superseded")
+
+
+def _changes_table(record: RunSummary) -> str:
+    """Change data applied by each change dataset's curate (docs/changes.md), if any ran."""
+    found = [(s.dataset, s.details.changes) for s in record.stages
+             if s.stage == "curate" and getattr(s.details, "changes", None) is not None]
+    if not found:
+        return ""
+    esc = html.escape
+    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in _CHANGE_COUNTS)
+    rows = "".join(f"<tr id='changes-{esc(name)}'><td>{esc(name)}</td>" + "".join(
+        f"<td class='n' data-k='{c}'>{int(getattr(counts, c)):,}</td>" for c in _CHANGE_COUNTS)
+        + "</tr>" for name, counts in found)
+    return (f"<h2>Change data</h2><table id='changes'><tr><th>dataset</th>{head}</tr>{rows}"
+            "</table>")
 
 
 def _css(word: str) -> str:

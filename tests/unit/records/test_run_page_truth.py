@@ -104,3 +104,18 @@ def test_older_records_without_blocking_still_render() -> None:
     assert charts.rule_outcome(rule(**result)) == "failed"
     assert charts.rule_outcome(rule(**result, blocking=False)) == "within threshold"
     assert charts.rule_outcome(rule(severity="warn", status="passed")) == "passed"
+
+
+def test_change_counts_of_a_change_dataset_are_on_the_run_page() -> None:
+    from lakehouse.records.details import ChangeDetails, CurateDetails
+
+    record = demo_record()
+    assert "id='changes'" not in render_run_page(record, [])  # no change dataset: no section
+    counts = ChangeDetails(inserted=312, updated=1, deleted=15, deletes_unknown=2, ignored=4)
+    record.add(StageResult("planes_cdc", "curate", "succeeded", 334, 330, 0, 4,
+                           details=CurateDetails(inserted=312, updated=1, changes=counts)))
+    page = render_run_page(record, [])
+    row = re.search(r"<tr id='changes-planes_cdc'>(.*?)</tr>", page).group(1)
+    cells = dict(re.findall(r"data-k='(\w+)'>([\d,]+)<", row))
+    assert cells == {"inserted": "312", "updated": "1", "deleted": "15", "deletes_unknown": "2",
+                     "ignored": "4", "superseded": "0"}
