@@ -98,11 +98,9 @@ def curate(ctx: StageContext, dataset: DatasetConfig) -> StageResult:
         inserted=written.rows_inserted, updated=written.rows_updated,
         failed_rules=split.failed_counts, warnings=split.warnings,
         column_stats=split.column_stats, gates=[gate_summary(split.outcome)])
-    if not written.committed:
-        result.message = "curated commit was already made by an earlier run of this raw version"
-    elif not result.balanced:
-        result.message = "row accounting does not balance"
-    return _succeeded(ctx, dataset, result, upto, written.version)
+    return _succeeded(ctx, dataset, result, upto, written.version, committed=written.committed,
+                      not_committed="curated commit was already made by an earlier run of this"
+                                    " raw version")
 
 
 def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResult,
@@ -121,17 +119,19 @@ def _changes_result(ctx: StageContext, dataset: DatasetConfig, result: StageResu
         changes=ChangeDetails(**counts.to_json()),
         failed_rules=split.failed_counts, warnings=split.warnings,
         column_stats=split.column_stats, gates=[gate_summary(split.outcome)])
-    if not counts.committed:
-        result.message = "no new change to apply"
-    elif not result.balanced:
-        result.message = "row accounting does not balance"
-    return _succeeded(ctx, dataset, result, upto, counts.version)
+    return _succeeded(ctx, dataset, result, upto, counts.version, committed=counts.committed,
+                      not_committed="no new change to apply")
 
 
 def _succeeded(ctx: StageContext, dataset: DatasetConfig, result: StageResult,
-               upto: int | None, curated_version: int | None) -> StageResult:
-    """Versions, writer and input of a curate that committed (or found its commit made), and
-    the bookmark moved past the raw version it read."""
+               upto: int | None, curated_version: int | None, *, committed: bool,
+               not_committed: str) -> StageResult:
+    """Message, versions, writer and input of a curate that committed (or found its commit
+    made: ``not_committed`` says why), and the bookmark moved past the raw version it read."""
+    if not committed:
+        result.message = not_committed
+    elif not result.balanced:
+        result.message = "row accounting does not balance"
     result.table_versions = {"raw": upto, "curated": curated_version}
     result.writer = ctx.table(ctx.project.table_uri("curated", dataset.name)).backend
     result.inputs = [f"raw@{upto}"]
