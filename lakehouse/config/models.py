@@ -298,9 +298,52 @@ class DatasetConfig(StrictModel):
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def partitions_follow_key(self) -> bool:
+        """Whether the partition values are a function of the primary key: a key's rows then
+        never move between partitions, so a merge of a batch reads only the batch's
+        partitions (flights: ``flight_date = make_date(year, month, day)``)."""
+        return self.partitions_follow(self.primary_key)
+
+    def partitions_follow(self, columns: list[str]) -> bool:
+        """Whether every ``partition_by`` column is one of ``columns`` or an ``expr`` of
+        ``columns`` only (rows equal on ``columns`` always share a partition)."""
+        if not self.partition_by:
+            return False
+        key = {k.lower() for k in columns}
+        for name in self.partition_by:
+            if name.lower() in key:
+                continue
+            spec = next((c for c in self.columns if c.name == name), None)
+            used = expr_columns(spec.expr, [c.name for c in self.columns]) if spec and spec.expr \
+                else None
+            if not used or not used <= key:
+                return False
+        return True
+
     def null_values_of(self, column: ColumnSpec) -> list[str]:
         """Strings read as null in ``column``: its own ``null_values`` or the source's."""
         return list(self.source.null_values if column.null_values is None else column.null_values)
+
+
+_METADATA_COLUMNS = ("_ingested_at", "_ingest_run_id", "_source_file", "_record_hash",
+                     "_ingest_date", "_source_row")
+_NONDETERMINISTIC = re.compile(
+    r"\b(rand|randn|random|uuid|shuffle|now|current_\w+|localtimestamp|unix_timestamp|"
+    r"monotonically_increasing_id|spark_partition_id|input_file_\w+)\b", re.IGNORECASE)
+
+
+def expr_columns(expr: str, columns: list[str]) -> set[str] | None:
+    """The (lower-cased) schema and metadata columns a SQL expression names, or None when it
+    may be non-deterministic. Conservative: an identifier inside a string literal counts as a
+    use, so this may over-report, never under-report (a column's name as a function name
+    counts too)."""
+    if _NONDETERMINISTIC.search(expr):
+        return None
+    known = {c.lower() for c in [*columns, *_METADATA_COLUMNS]}
+    quoted = {q.lower() for q in re.findall(r"`([^`]*)`", expr)}
+    bare = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"`[^`]*`", " ", expr))}
+    return (quoted | bare) & known
 
 
 def _unknown_column(field: str, col: str, names: list[str]) -> str:

@@ -66,6 +66,10 @@ def run_pipeline(project: Project, *, datasets: Sequence[str] | None = None, sta
     from lakehouse.spark.session import local_session
     from lakehouse.stages import StageContext, curate, export, ingest
 
+    if spark is None:  # a cold process: import GX, plotly, openlineage while the JVM starts
+        from lakehouse.pipeline.prefetch import prefetch_imports
+
+        prefetch_imports()
     ctx = StageContext(spark or local_session(project.lake.spark, extra_conf=FAIR_CONF),
                        project, run_id, references=ReferenceCache(project))
     concurrency = choose_workers(workers, driver_heap_bytes(ctx.spark))

@@ -24,6 +24,7 @@ EXPORT_GATE = "curated_to_exportable"
 
 def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFrame], *,
                 run_id: str | None, references: ReferenceCache | None = None,
+                table_rows: dict[str, int] | None = None,
                 ) -> tuple[dict[str, DataFrame], dict[str, GateOutcome]]:
     """Gate every input (dataset name -> curated rows) at ``curated_to_exportable``.
 
@@ -32,6 +33,7 @@ def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFra
     :class:`~lakehouse.errors.QualityGateError` (exit code 3) before anything is exported if
     one blocks; its results and Data Docs are recorded first. ``references``: the run's
     reference keys (read once per run), else each gate reads the tables it references.
+    ``table_rows``: the whole table's row count of an input given as some of its partitions.
     """
     passed: dict[str, DataFrame] = {}
     outcomes: dict[str, GateOutcome] = {}
@@ -41,8 +43,9 @@ def gate_inputs(spark: SparkSession, project: Project, inputs: dict[str, DataFra
             passed[name] = df
             continue
         outcome = run_gate(df, rules=dataset.rules, gate=EXPORT_GATE, dataset=name,
-                           run_id=run_id, context=GateContext(spark=spark, project=project,
-                                                              reference_cache=references))
+                           run_id=run_id, context=GateContext(
+                               spark=spark, project=project, reference_cache=references,
+                               table_rows=(table_rows or {}).get(name)))
         if outcome.blocked:
             store.record(project, outcome)
             outcome.raise_if_blocked()

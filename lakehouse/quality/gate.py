@@ -59,6 +59,8 @@ class GateContext:
             (worth it when many rows are quarantined or the input is expensive to recompute;
             off by default: see bench/bench_quality.py).
         sample_rows: failing rows kept per rule for reports (0 disables the sample query).
+        table_rows: the whole input's row count when ``df`` holds only some of its
+            partitions (an incremental export's gate): ``row_count`` rules check it.
     """
 
     spark: SparkSession | None = None
@@ -69,6 +71,7 @@ class GateContext:
     now: datetime | None = None
     cache: bool = False
     sample_rows: int = 5
+    table_rows: int | None = None
 
 
 def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | None = None,
@@ -145,7 +148,8 @@ def run_gate(df: DataFrame, *, rules, gate: str, dataset: str, run_id: str | Non
     baseline = ctx.baseline
     if baseline is None and any(r.rule == "drift" for r in rule_list):
         baseline = _baseline(ctx, dataset, gate)
-    results += M.dataset_results(rule_list, row, total=total, baseline=baseline, now=now)
+    results += M.dataset_results(rule_list, row, baseline=baseline, now=now,
+                                 total=total if ctx.table_rows is None else ctx.table_rows)
     if dq:  # rules that need a job besides the pass (CustomSql, a second dataset): said so
         row.update(D.externals(df, dq, spark=ctx.spark, project=ctx.project, dataset=dataset,
                                total=total))

@@ -94,7 +94,8 @@ def replay(spark: SparkSession, project: Project, dataset: str, *,
                 curated = table(spark, project, project.table_uri("curated", dataset))
                 merged = curated.merge(fixed, keys=config.primary_key, order_by=config.dedup_order,
                                        partition_by=config.partition_by, idempotency_key=key,
-                                       schema_mode="merge")
+                                       schema_mode="merge",
+                                       partitions_follow_key=config.partitions_follow_key)
                 result.curated_version = merged.version
             try:  # only over version v: rows appended since are kept for the next replay
                 commit = q.overwrite(still.select(*rows.columns),

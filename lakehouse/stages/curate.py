@@ -269,7 +269,8 @@ def _write(ctx: StageContext, dataset: DatasetConfig, split: Evaluation, *, raw_
     if dataset.changes is None:
         merged = curated.merge(passed, keys=dataset.primary_key, order_by=dataset.dedup_order,
                                partition_by=dataset.partition_by, idempotency_key=key,
-                               known_rows=_passed_rows(dataset, split))
+                               known_rows=_passed_rows(dataset, split),
+                               partitions_follow_key=dataset.partitions_follow_key)
     elif dataset.changes.is_snapshot:   # quarantined rows' keys would look deleted
         merged = snapshot.apply_snapshot(passed, dataset, curated,
                                          ctx.table(changes.tombstones_uri(curated_uri)),

@@ -17,6 +17,7 @@ from lakehouse.config.models import ExportConfig
 from lakehouse.failpoints import fault_point
 from lakehouse.records.details import ExportDetails, MlExportDetails
 from lakehouse.records.summary import StageResult
+from lakehouse.stages import export_gate_scope as gate_scope
 from lakehouse.stages import export_incremental as incremental
 from lakehouse.stages import publish
 from lakehouse.stages.context import StageContext
@@ -53,18 +54,27 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
 
     snapshots = {name: ctx.table(project.table_uri("curated", name)).read(version=versions[name])
                  for name in spec.inputs}
+    lineage = _column_lineage(_query(ctx, spec, snapshots)) if spec.ml is None else None
+    decision = incremental.decide(ctx, spec, previous=previous, versions=versions,
+                                  inputs=snapshots, lineage=lineage)
+    log.info("export %s: %s (%s)", spec.name, decision.mode, decision.reason)
+    scoped = None
+    if decision.mode == "incremental":  # the gate over the changed partitions, when that is exact
+        assert decision.driving is not None
+        scoped, why = gate_scope.scope(project, spec, driving=decision.driving,
+                                       version=versions[decision.driving], previous=previous)
+        log.info("export %s: %s", spec.name, why)
+        if scoped is not None:
+            snapshots[decision.driving] = incremental.restrict(
+                snapshots[decision.driving], decision, spec.partition_by)
     # the curated_to_exportable gate: raises (exit 3) before anything is written if it blocks
     passed, outcomes = gate_inputs(ctx.spark, project, snapshots, run_id=ctx.run_id,
-                                   references=ctx.references)
-    df = _query(ctx, spec, passed)
-    lineage = _column_lineage(df) if spec.ml is None else None
-    decision = incremental.decide(ctx, spec, previous=previous, versions=versions,
-                                  inputs=passed, lineage=lineage)
-    log.info("export %s: %s (%s)", spec.name, decision.mode, decision.reason)
-    if decision.mode == "incremental":  # the query over the changed partitions only
+                                   references=ctx.references,
+                                   table_rows=_table_rows(scoped))
+    if decision.mode == "incremental" and scoped is None:  # the query over the changed partitions
         passed[decision.driving] = incremental.restrict(passed[decision.driving], decision,
                                                         spec.partition_by)
-        df = _query(ctx, spec, passed)
+    df = _query(ctx, spec, passed)
     number = (previous or {}).get("version", 0) + 1
     location = join_uri(root, f"v{number:05d}")
     log.info("export %s: writing version %d -> %s", spec.name, number, location)
@@ -81,17 +91,23 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         writer.option("header", "true").csv(spark_path(location))
     else:
         writer.parquet(spark_path(location))
-    rewritten = len(_written(location, spec)[1]) if decision.mode == "incremental" else None
-    if decision.mode == "incremental":  # the other partitions as they were: linked, not rewritten
-        incremental.link_unchanged(previous["location"], location, spec.partition_by,
-                                   decision.changed)
     rows, partitions = _written(location, spec)
+    rewritten = len(partitions) if decision.mode == "incremental" else None
+    if decision.mode == "incremental":  # the other partitions as they were: linked, not rewritten
+        linked, replaced = incremental.link_unchanged(previous["location"], location,
+                                                      spec.partition_by, decision.changed)
+        # footers of the replaced files only (a full listing + footers of thousands of files
+        # cost seconds): the previous count minus theirs plus the new files'
+        rows += previous["rows"] - _rows_of(previous["location"], replaced, spec)
+        partitions = _sorted_partitions([*partitions, *_partitions_of(linked)])
     manifest = {
         "export": spec.name, "version": number, "location": location, "run_id": ctx.run_id,
         "created_at": datetime.now(UTC).isoformat(), "format": spec.format,
         "partition_by": spec.partition_by, "rows": rows, "input_versions": versions,
         "columns": publish.columns_of(df.schema), "mode": decision.mode,
         "mode_reason": decision.reason, "partitions_rewritten": rewritten,
+        "gate_rules": gate_scope.fingerprints(project, spec),
+        "gate_scope": "changed partitions" if scoped else "all rows",
     }
     files.write_text(join_uri(location, MANIFEST), json.dumps(manifest, indent=1))
     fault_point("manifest.write", root)
@@ -114,6 +130,13 @@ def export(ctx: StageContext, spec: ExportConfig) -> StageResult:
         mode=decision.mode, mode_reason=decision.reason, partitions_rewritten=rewritten)
     result.status = "succeeded"
     return result
+
+
+def _table_rows(scoped: gate_scope.Scope | None) -> dict[str, int] | None:
+    """The whole-table row count of a gate scoped to the changed partitions, if it needs one."""
+    if scoped is None or scoped.total_rows is None:
+        return None
+    return {scoped.dataset: scoped.total_rows}
 
 
 def _query(ctx: StageContext, spec: ExportConfig, inputs: dict) -> DataFrame:
@@ -213,13 +236,37 @@ def _written(location: str, spec: ExportConfig) -> tuple[int, list[dict[str, str
     fmt = "parquet" if spec.format == "parquet" else ds.CsvFileFormat()
     dataset = ds.dataset(source, filesystem=fs, format=fmt, partitioning="hive",
                          exclude_invalid_files=True)
-    partitions = set()
-    for path in dataset.files:
-        rel = path[len(source):].strip("/").split("/")[:-1]
-        values = {k: unquote(v) for k, v in (part.split("=", 1) for part in rel if "=" in part)}
+    rels = [path[len(source):].strip("/") for path in dataset.files]
+    return dataset.count_rows(), _sorted_partitions(_partitions_of(rels))
+
+
+def _rows_of(location: str, rels: list[str], spec: ExportConfig) -> int:
+    """Rows in the files ``rels`` (relative, decoded) under ``location``."""
+    import pyarrow.dataset as ds
+
+    from lakehouse.storage.arrowfs import arrow_filesystem
+
+    if not rels:
+        return 0
+    fs, source = arrow_filesystem(location)
+    fmt = "parquet" if spec.format == "parquet" else ds.CsvFileFormat()
+    return ds.dataset([f"{source.rstrip('/')}/{rel}" for rel in rels], filesystem=fs,
+                      format=fmt).count_rows()
+
+
+def _partitions_of(rels: list[str]) -> list[dict[str, str]]:
+    """The Hive partition values (decoded) of files at relative paths ``col=value/.../part``."""
+    out = []
+    for rel in rels:
+        folders = rel.split("/")[:-1]
+        values = {k: unquote(v) for k, v in (part.split("=", 1) for part in folders if "=" in part)}
         if values:
-            partitions.add(tuple(sorted(values.items())))
-    return dataset.count_rows(), [dict(p) for p in sorted(partitions)]
+            out.append(values)
+    return out
+
+
+def _sorted_partitions(partitions: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [dict(p) for p in sorted({tuple(sorted(p.items())) for p in partitions})]
 
 
 def _prune(root: str, current: int) -> None:

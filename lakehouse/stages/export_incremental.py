@@ -172,18 +172,23 @@ def restrict(df: DataFrame, decision: Decision, partition_by: list[str]) -> Data
 
 
 def link_unchanged(previous_location: str, location: str, partition_by: list[str],
-                   changed: set[Values]) -> int:
+                   changed: set[Values]) -> tuple[list[str], list[str]]:
     """Link the previous version's files of partitions not in ``changed`` into
-    ``location``; returns how many files were linked."""
+    ``location``; returns the relative paths of the files linked and of those left out
+    (the changed partitions' previous files)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    keep = [rel for rel in _data_files(previous_location)
-            if (values := _partition_of(rel, partition_by)) is not None and values not in changed]
+    keep, replaced = [], []
+    for rel in _data_files(previous_location):
+        values = _partition_of(rel, partition_by)
+        if values is None:
+            continue
+        (replaced if values in changed else keep).append(rel)
     # one request per file on S3 (server-side copies): several at once
     with ThreadPoolExecutor(max_workers=1 if is_local(location) else 16) as pool:
         list(pool.map(lambda rel: files.link_or_copy(child_uri(previous_location, rel),
                                                      child_uri(location, rel)), keep))
-    return len(keep)
+    return keep, replaced
 
 
 def _data_files(location: str) -> list[str]:

@@ -35,7 +35,14 @@ from lakehouse.tables.locks import TableLock, default_lock
 from lakehouse.tables.log import available_versions, read_commit
 from lakehouse.tables.predicates import check_predicate
 from lakehouse.tables.schemas import align, check_schema, merged_schema, nullable_schema
-from lakehouse.tables.write_rules import DEL, count_rows, dedupe_latest, newer_or_equal, raise_moved
+from lakehouse.tables.write_rules import (
+    DEL,
+    batch_partitions,
+    count_rows,
+    dedupe_latest,
+    newer_or_equal,
+    raise_moved,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -188,7 +195,7 @@ class NativeDeltaTable:
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
               idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
-              known_rows: int | None = None) -> MergeResult:
+              known_rows: int | None = None, partitions_follow_key: bool = False) -> MergeResult:
         from pyspark.sql import functions as F
 
         total = count_rows(df, keys, self.uri, known_rows)
@@ -212,7 +219,10 @@ class NativeDeltaTable:
         cols = list(data.columns)
         newer = newer_or_equal([F.col(f"s.`{c}`") for c in order_by],
                                [F.col(f"t.`{c}`") for c in order_by])
-        cond = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+        cond = F.expr(" AND ".join(f"t.`{k}` = s.`{k}`" for k in keys))
+        parts = self.partition_columns()
+        if parts and (partitions_follow_key or set(parts) <= set(keys)):
+            cond = cond & batch_partitions(batch, parts, "t")
         from delta.tables import DeltaTable
 
         # MERGE runs in the session of its target table: a private one holding the key

@@ -2,10 +2,11 @@
 
 Latest row per key (``dedupe_latest``), the newer-or-equal rule a batch row must pass to
 replace a table row (``newer_or_equal``), the batch's row count that also rejects null keys
-(``count_rows``), and the error for a table that moved under a conditional write
-(``raise_moved``). Neither backend imports the other (an ``independence`` contract in
-``pyproject.toml``): what they share lives here and in the other neutral modules of
-``tables`` (``appended``, ``schemas``, ``snapshot``, ``log``, ``fs``, ``locks``).
+(``count_rows``), the batch's partitions as a merge condition (``batch_partitions``), and
+the error for a table that moved under a conditional write (``raise_moved``). Neither
+backend imports the other (an ``independence`` contract in ``pyproject.toml``): what they
+share lives here and in the other neutral modules of ``tables`` (``appended``, ``schemas``,
+``snapshot``, ``log``, ``fs``, ``locks``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,27 @@ def count_rows(df: DataFrame, keys: list[str], uri: str, known_rows: int | None)
     """``known_rows`` when the caller vouches for it (it counted ``df`` and quarantined rows
     without a key, as curate does), else one aggregation that also rejects null keys."""
     return known_rows if known_rows is not None else count_rejecting_null_keys(df, keys, uri)
+
+
+def batch_partitions(batch: DataFrame, parts: list[str], alias: str) -> Column:
+    """A condition on the target (``alias``) naming the batch's partition values, column by
+    column (one small job on the batch): added to a MERGE's key condition, it lets Delta read
+    only those partitions' files. Correct only when a key's partition values never change
+    (the partition columns are key columns, or derived from them)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    rows = batch.select(*[F.col(f"`{p}`") for p in parts]).distinct().collect()
+    terms = []
+    for i, name in enumerate(parts):
+        values = sorted({r[i] for r in rows if r[i] is not None})
+        target = F.col(f"{alias}.`{name}`")
+        term = target.isin(values) if values else F.lit(False)
+        if any(r[i] is None for r in rows):
+            term = term | target.isNull()
+        terms.append(term)
+    return reduce(lambda a, b: a & b, terms)
 
 
 def newer_or_equal(b: list[Column], e: list[Column]) -> Column:

@@ -41,8 +41,11 @@ ACT, FILE = "__lh_action", "__lh_file"
 
 def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: list[str],
           partition_by: list[str] | None, delete_flag: str | None, idempotency_key: str | None,
-          schema_mode: str, known_rows: int | None = None) -> MergeResult:
-    """Upsert ``df`` into ``table`` by ``keys`` (latest by ``order_by`` wins)."""
+          schema_mode: str, known_rows: int | None = None,
+          partitions_follow_key: bool = False) -> MergeResult:
+    """Upsert ``df`` into ``table`` by ``keys`` (latest by ``order_by`` wins); with
+    ``partitions_follow_key`` (a key's partition values never change) only the batch's
+    partitions are read."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -67,7 +70,7 @@ def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: lis
         with table.lock.hold(table.uri):
             if table._already_done(idempotency_key):
                 return MergeResult(table.version() or 0, False, operation="MERGE")
-            candidates = _candidate_files(table, incoming, keys, parts)
+            candidates = _candidate_files(table, incoming, keys, parts, partitions_follow_key)
             matches = _matches(table, incoming, candidates, keys, order_by, parts, schema)
             try:
                 counts, changed = _counted(matches)
@@ -109,14 +112,14 @@ def merge(table: PortableTable, df: DataFrame, *, keys: list[str], order_by: lis
         batch.unpersist()
 
 
-def _candidate_files(table, incoming: DataFrame, keys, parts) -> list:
+def _candidate_files(table, incoming: DataFrame, keys, parts, follow_key: bool = False) -> list:
     """Live files that may hold a batch key (pruned to the batch's partitions when the
-    partition columns are part of the key)."""
+    partition columns are part of the key or ``follow_key``: derived from it)."""
     delta = table._delta()
     if delta is None:
         return []
     snap = snapshot_files(delta)
-    if parts and set(parts) <= set(keys) and snap:
+    if parts and (follow_key or set(parts) <= set(keys)) and snap:
         wanted = {tuple(partition_string(r[c]) for c in parts)
                   for r in incoming.select(*parts).distinct().collect()}
         snap = [f for f in snap

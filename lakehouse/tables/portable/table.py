@@ -121,10 +121,11 @@ class PortableDeltaTable:
     def merge(self, df: DataFrame, *, keys: list[str], order_by: list[str],
               partition_by: list[str] | None = None, delete_flag: str | None = None,
               idempotency_key: str | None = None, schema_mode: SchemaMode = "strict",
-              known_rows: int | None = None) -> MergeResult:
+              known_rows: int | None = None, partitions_follow_key: bool = False) -> MergeResult:
         return _merge(self, df, keys=keys, order_by=order_by, partition_by=partition_by,
                      delete_flag=delete_flag, idempotency_key=idempotency_key,
-                     schema_mode=schema_mode, known_rows=known_rows)
+                     schema_mode=schema_mode, known_rows=known_rows,
+                     partitions_follow_key=partitions_follow_key)
 
     def delete(self, predicate: str) -> DeleteResult:
         """Remove the rows where ``predicate`` (Spark SQL) is true: copy-on-write of only

@@ -187,6 +187,29 @@ def test_merge_rewrites_only_touched_partitions(spark, make_table):
     assert [(r["id"], r["name"]) for r in _rows(t.read())] == [(1, "a"), (2, "b2")]
 
 
+def test_merge_partitions_follow_key_reads_only_the_batch_partitions(spark, make_table,
+                                                                     delta_reader):
+    t = make_table()
+    # id 2 sits in D3 too, breaking the promise that a key's partition never changes: the
+    # pruned merge must not see that row (it reads D1, D2 and the null partition only)
+    t.append(_df(spark, [(1, "a", T(1), D1), (2, "b", T(1), D2), (2, "stray", T(1), D3),
+                         (4, "n", T(1), None)]), partition_by=["day"])
+    batch = _df(spark, [(2, "b2", T(2), D2), (3, "c", T(2), D1), (4, "n2", T(2), None)])
+    r = t.merge(batch, keys=["id"], order_by=["ts"], partitions_follow_key=True)
+    assert (r.rows_inserted, r.rows_updated) == (1, 2)
+    want = [(1, "a", D1), (2, "b2", D2), (2, "stray", D3), (3, "c", D1), (4, "n2", None)]
+    got = sorted(((r["id"], r["name"], r["day"]) for r in delta_reader(t.uri)),
+                 key=lambda x: (x[0], x[1]))
+    assert got == want
+    assert sorted((r["id"], r["name"], r["day"]) for r in t.read().collect()) == [
+        (1, "a", D1), (2, "b2", D2), (2, "stray", D3), (3, "c", D1), (4, "n2", None)]
+    # without the promise every file is a candidate: the stray row's key matches as well
+    u = make_table("u")
+    u.append(_df(spark, [(2, "b", T(1), D2), (2, "stray", T(1), D3)]), partition_by=["day"])
+    u.merge(_df(spark, [(2, "b2", T(2), D2)]), keys=["id"], order_by=["ts"])
+    assert "stray" not in {r["name"] for r in delta_reader(u.uri)}
+
+
 @pytest.mark.parametrize("value", ["plain", "with space", "a/b", "k=v", "50%", "100%25",
                                    "ünïcødé 東京", "*?[x]{y}", None])
 def test_partition_values_roundtrip(spark, make_table, delta_reader, value):
